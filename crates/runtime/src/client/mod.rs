@@ -1,0 +1,420 @@
+//! The service client: the one way a service calls another, and where resilience lives.
+//!
+//! Every call: picks a healthy instance (round robin, skipping ones that just refused a
+//! connection), carries a deadline (the smaller of its own timeout and what is left of the
+//! inbound request's), propagates `traceparent` and `x-request-id`, passes a bulkhead
+//! (bounded in-flight calls per dependency) and a circuit breaker, and is retried — on
+//! another instance, with jittered backoff, within a retry budget — only when that is safe:
+//! the request never left (connection refused) or the call is idempotent.
+
+mod breaker;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+pub use breaker::{Breaker, BreakerPolicy, BreakerState};
+
+use crate::discovery::{Discovery, Endpoint};
+use crate::http::{DEADLINE_HEADER, Problem, REQUEST_ID_HEADER};
+use crate::trace::{RequestContext, TraceContext};
+
+/// Limits applied to every dependency.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientPolicy {
+    /// Deadline of a call that does not set its own.
+    pub timeout: Duration,
+    /// Attempts per call, first included.
+    pub max_attempts: u32,
+    /// Calls in flight per dependency before new ones are refused.
+    pub max_in_flight: usize,
+    /// Circuit breaker settings.
+    pub breaker: BreakerPolicy,
+    /// How long an instance that refused a connection is skipped.
+    pub eject_for: Duration,
+}
+
+impl Default for ClientPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_attempts: 3,
+            max_in_flight: 256,
+            breaker: BreakerPolicy::default(),
+            eject_for: Duration::from_secs(2),
+        }
+    }
+}
+
+/// One outbound request.
+#[derive(Clone, Debug)]
+pub struct Call {
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+    timeout: Option<Duration>,
+    idempotent: bool,
+}
+
+impl Call {
+    /// A request; idempotent by default for GET, HEAD, PUT, DELETE and OPTIONS.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        Self { method, path: path.into(), headers: HeaderMap::new(), body: Bytes::new(), timeout: None, idempotent }
+    }
+
+    /// A GET of `path` (with its query string).
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: serde::Serialize>(mut self, body: &T) -> Self {
+        self.body = serde_json::to_vec(body).unwrap_or_default().into();
+        self.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self
+    }
+
+    /// Sets a raw body.
+    pub fn body(mut self, body: Bytes) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Adds headers.
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+
+    /// Overrides the deadline of this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Declares whether repeating this call is harmless (e.g. a POST with an Idempotency-Key).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// A response from another service.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+    /// The instance that answered.
+    pub instance: String,
+}
+
+impl Reply {
+    /// Decodes a 2xx JSON body; other statuses become [`ClientError::Status`].
+    pub fn json<T: DeserializeOwned>(self) -> Result<T, ClientError> {
+        if !self.status.is_success() {
+            return Err(ClientError::Status { status: self.status });
+        }
+        serde_json::from_slice(&self.body).map_err(ClientError::Decode)
+    }
+}
+
+/// Why a call did not produce a response.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No healthy instance is registered.
+    #[error("no healthy instance of `{service}`")]
+    NoInstance {
+        /// The dependency.
+        service: String,
+    },
+    /// The circuit breaker is open.
+    #[error("circuit open for `{service}`")]
+    CircuitOpen {
+        /// The dependency.
+        service: String,
+    },
+    /// Too many calls to this dependency are in flight.
+    #[error("too many calls in flight to `{service}`")]
+    Overloaded {
+        /// The dependency.
+        service: String,
+    },
+    /// The deadline passed.
+    #[error("`{service}` did not answer in time")]
+    Timeout {
+        /// The dependency.
+        service: String,
+    },
+    /// The connection failed.
+    #[error("calling `{service}` failed")]
+    Transport {
+        /// The dependency.
+        service: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A non-2xx answer where a 2xx was required.
+    #[error("unexpected status {status}")]
+    Status {
+        /// The status.
+        status: StatusCode,
+    },
+    /// The body was not what was expected.
+    #[error("response body did not decode")]
+    Decode(#[source] serde_json::Error),
+}
+
+impl ClientError {
+    /// The problem an edge returns for this failure: 503 (504 for a timeout) with Retry-After.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            ClientError::Timeout { service } => Problem::new(StatusCode::GATEWAY_TIMEOUT, "dependency-timeout", "Dependency timed out")
+                .with_detail(format!("The {service} service did not answer in time."))
+                .with_retry_after(1),
+            ClientError::CircuitOpen { service } => {
+                Problem::unavailable(format!("The {service} service is failing; calls are paused briefly."), 5)
+            }
+            ClientError::NoInstance { service } | ClientError::Transport { service, .. } => {
+                Problem::unavailable(format!("The {service} service is unavailable."), 2)
+            }
+            ClientError::Overloaded { service } => {
+                Problem::unavailable(format!("The {service} service is saturated."), 1)
+            }
+            ClientError::Status { .. } | ClientError::Decode(_) => Problem::internal(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Dependency {
+    breaker: Breaker,
+    bulkhead: Arc<Semaphore>,
+    next: AtomicUsize,
+    ejected: Mutex<HashMap<String, Instant>>,
+    /// Retry tokens ×1000: each first attempt earns 100, each retry costs 1000, so retries stay
+    /// under ~10 % of traffic (plus a small reserve) however bad things get.
+    retry_tokens: AtomicI64,
+}
+
+const RETRY_TOKEN_CAP: i64 = 10_000;
+
+impl Dependency {
+    fn earn(&self) {
+        let _ = self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some((t + 100).min(RETRY_TOKEN_CAP)));
+    }
+    fn spend(&self) -> bool {
+        self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| (t >= 1000).then_some(t - 1000)).is_ok()
+    }
+    fn pick(&self, endpoints: &[Endpoint], tried: &[String], eject_for: Duration) -> Option<Endpoint> {
+        let now = Instant::now();
+        let ejected = {
+            let mut map = self.ejected.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, at| now.duration_since(*at) < eject_for);
+            map.keys().cloned().collect::<Vec<_>>()
+        };
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = endpoints.len();
+        let candidates = (0..n).map(|i| &endpoints[(start + i) % n]);
+        let fresh: Vec<&Endpoint> = candidates.filter(|e| !tried.contains(&e.id)).collect();
+        fresh
+            .iter()
+            .find(|e| !ejected.contains(&e.id))
+            .or_else(|| fresh.first())
+            .map(|e| (*e).clone())
+            .or_else(|| endpoints.get(start % n.max(1)).cloned())
+    }
+    fn eject(&self, id: &str) {
+        self.ejected.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), Instant::now());
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    discovery: Discovery,
+    policy: ClientPolicy,
+    deps: Mutex<HashMap<String, Arc<Dependency>>>,
+}
+
+/// Calls other services by name.
+#[derive(Clone, Debug)]
+pub struct ServiceClient {
+    inner: Arc<Inner>,
+}
+
+enum Outcome {
+    Done(Reply),
+    /// Worth another attempt; `last` is the dependency's own answer (a 502/503), returned
+    /// as is when the attempts run out.
+    Retry { error: ClientError, last: Option<Reply> },
+    Fail(ClientError),
+}
+
+impl ServiceClient {
+    /// A client resolving names through `discovery`.
+    pub fn new(http: reqwest::Client, discovery: Discovery, policy: ClientPolicy) -> Self {
+        Self { inner: Arc::new(Inner { http, discovery, policy, deps: Mutex::new(HashMap::new()) }) }
+    }
+
+    /// The discovery this client resolves through.
+    pub fn discovery(&self) -> &Discovery {
+        &self.inner.discovery
+    }
+
+    fn dependency(&self, service: &str) -> Arc<Dependency> {
+        let mut deps = self.inner.deps.lock().unwrap_or_else(|p| p.into_inner());
+        deps.entry(service.to_owned())
+            .or_insert_with(|| {
+                Arc::new(Dependency {
+                    breaker: Breaker::new(service, self.inner.policy.breaker),
+                    bulkhead: Arc::new(Semaphore::new(self.inner.policy.max_in_flight)),
+                    next: AtomicUsize::new(fastrand::usize(..)),
+                    ejected: Mutex::new(HashMap::new()),
+                    retry_tokens: AtomicI64::new(RETRY_TOKEN_CAP),
+                })
+            })
+            .clone()
+    }
+
+    /// The breaker state of `service`, for dashboards and tests.
+    pub fn breaker_state(&self, service: &str) -> BreakerState {
+        self.dependency(service).breaker.state()
+    }
+
+    /// Sends `call` to `service`.
+    pub async fn send(&self, service: &str, call: Call) -> Result<Reply, ClientError> {
+        let dep = self.dependency(service);
+        let _permit = dep
+            .bulkhead
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ClientError::Overloaded { service: service.to_owned() })?;
+        let ctx = RequestContext::current();
+        let mut deadline = Instant::now() + call.timeout.unwrap_or(self.inner.policy.timeout);
+        if let Some(inbound) = ctx.as_ref().and_then(|c| c.deadline) {
+            deadline = deadline.min(inbound);
+        }
+        dep.earn();
+        let started = Instant::now();
+        let mut tried: Vec<String> = Vec::new();
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            let outcome = self.attempt(service, &dep, &call, ctx.as_ref(), deadline, &mut tried).await;
+            let (err, last) = match outcome {
+                Outcome::Done(reply) => break Ok(reply),
+                Outcome::Fail(err) => break Err(err),
+                Outcome::Retry { error, last } => (error, last),
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if attempt >= self.inner.policy.max_attempts || remaining < Duration::from_millis(5) || !dep.spend() {
+                break last.map_or(Err(err), Ok);
+            }
+            metrics::counter!("client_retries_total", "dependency" => service.to_owned()).increment(1);
+            let cap = (10u64 << attempt).min(remaining.as_millis() as u64 / 4);
+            tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=cap.max(1)))).await;
+        };
+        let outcome = match &result {
+            Ok(reply) => reply.status.as_str().to_owned(),
+            Err(ClientError::NoInstance { .. }) => "no_instance".into(),
+            Err(ClientError::CircuitOpen { .. }) => "circuit_open".into(),
+            Err(ClientError::Timeout { .. }) => "timeout".into(),
+            Err(_) => "error".into(),
+        };
+        metrics::histogram!("client_request_duration_seconds", "dependency" => service.to_owned())
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!("client_requests_total", "dependency" => service.to_owned(), "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn attempt(
+        &self,
+        service: &str,
+        dep: &Dependency,
+        call: &Call,
+        ctx: Option<&RequestContext>,
+        deadline: Instant,
+        tried: &mut Vec<String>,
+    ) -> Outcome {
+        let endpoints = self.inner.discovery.endpoints(service);
+        if endpoints.is_empty() {
+            return Outcome::Fail(ClientError::NoInstance { service: service.to_owned() });
+        }
+        if !dep.breaker.allow() {
+            return Outcome::Fail(ClientError::CircuitOpen { service: service.to_owned() });
+        }
+        let Some(endpoint) = dep.pick(&endpoints, tried, self.inner.policy.eject_for) else {
+            return Outcome::Fail(ClientError::NoInstance { service: service.to_owned() });
+        };
+        tried.push(endpoint.id.clone());
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let trace = ctx.map_or_else(TraceContext::new_root, |c| c.trace.child());
+        let mut headers = call.headers.clone();
+        insert(&mut headers, "traceparent", &trace.to_header());
+        insert(&mut headers, DEADLINE_HEADER, &remaining.as_millis().to_string());
+        if let Some(ctx) = ctx {
+            insert(&mut headers, REQUEST_ID_HEADER, &ctx.request_id);
+        }
+        let request = self
+            .inner
+            .http
+            .request(call.method.clone(), format!("{}{}", endpoint.base_url, call.path))
+            .headers(headers)
+            .body(call.body.clone())
+            .timeout(remaining);
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => return self.failed(service, dep, &endpoint, call, err),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(err) => return self.failed(service, dep, &endpoint, call, err),
+        };
+        let reply = Reply { status, headers, body, instance: endpoint.id.clone() };
+        if status.is_server_error() {
+            dep.breaker.on_failure();
+            if call.idempotent && matches!(status, StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE) {
+                return Outcome::Retry { error: ClientError::Status { status }, last: Some(reply) };
+            }
+        } else {
+            dep.breaker.on_success();
+        }
+        Outcome::Done(reply)
+    }
+
+    fn failed(&self, service: &str, dep: &Dependency, endpoint: &Endpoint, call: &Call, err: reqwest::Error) -> Outcome {
+        dep.breaker.on_failure();
+        if err.is_connect() {
+            // Nothing reached the instance: safe to retry anywhere, whatever the method.
+            dep.eject(&endpoint.id);
+            return Outcome::Retry { error: ClientError::Transport { service: service.to_owned(), source: err }, last: None };
+        }
+        let error = if err.is_timeout() {
+            ClientError::Timeout { service: service.to_owned() }
+        } else {
+            ClientError::Transport { service: service.to_owned(), source: err }
+        };
+        if call.idempotent { Outcome::Retry { error, last: None } } else { Outcome::Fail(error) }
+    }
+}
+
+fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(HeaderName::from_static(name), value);
+    }
+}

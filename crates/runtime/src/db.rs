@@ -1,0 +1,257 @@
+//! One database per service, on SQLite (embedded) or PostgreSQL (production).
+//!
+//! Queries are written once, in the SQL both backends share (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING`), and run through sqlx's `Any` driver; only migrations differ per backend.
+//! Integers are `BIGINT`/`INTEGER` (always `i64` in Rust), timestamps are RFC 3339 text,
+//! JSON documents are text.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor as _};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A transaction on a service's database.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database engine is behind a [`Db`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded: one SQLite file per service, WAL mode, `synchronous=FULL`.
+    Sqlite,
+    /// Production: one PostgreSQL database per service.
+    Postgres,
+}
+
+/// A service's migrations, one set per backend.
+#[derive(Debug)]
+pub struct Migrations {
+    /// `migrations/sqlite`.
+    pub sqlite: &'static Migrator,
+    /// `migrations/postgres`.
+    pub postgres: &'static Migrator,
+}
+
+/// A database failure, classified for the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database could not be reached or the pool is exhausted: worth a 503.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// A statement failed.
+    #[error("database statement failed")]
+    Query(#[source] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no supported backend.
+    #[error("unsupported database url (expected sqlite:// or postgres://)")]
+    Url,
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                DbError::Unavailable(err)
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+impl DbError {
+    /// Whether this is a unique-constraint violation, optionally on a named constraint/index.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Query(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            _ => false,
+        }
+    }
+
+    /// Whether this is SQLite's "busy"/"locked" or PostgreSQL's serialization failure:
+    /// the transaction can be retried as a whole.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            DbError::Query(sqlx::Error::Database(db)) => {
+                let code = db.code().unwrap_or_default();
+                matches!(code.as_ref(), "5" | "6" | "517" | "40001" | "40P01")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A pool on one service's database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const RUNTIME_SQLITE: &str = include_str!("../schema/sqlite.sql");
+const RUNTIME_POSTGRES: &str = include_str!("../schema/postgres.sql");
+
+impl Db {
+    /// Connects, applies the runtime's tables and the service's migrations.
+    pub async fn connect(url: &str, max_connections: u32, migrations: &Migrations) -> Result<Self, DbError> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::Url);
+        };
+        if backend == Backend::Sqlite {
+            if let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(ToOwned::to_owned)) {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(&parent).map_err(|e| DbError::Unavailable(sqlx::Error::Io(e)))?;
+                }
+            }
+        }
+        let options: AnyConnectOptions = url.parse().map_err(|_| DbError::Url)?;
+        let mut pool_options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers run beside the writer and several processes (replicas)
+                    // share the file; FULL makes every commit survive a power loss.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool_options.connect_with(options).await?;
+        let db = Db { pool, backend };
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self, migrations: &Migrations) -> Result<(), DbError> {
+        let (runtime_schema, migrator) = match self.backend {
+            Backend::Sqlite => (RUNTIME_SQLITE, migrations.sqlite),
+            Backend::Postgres => (RUNTIME_POSTGRES, migrations.postgres),
+        };
+        // Replicas of one service start together and share the database; a failed attempt
+        // (another process won the race) is retried and then finds the work done.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = async {
+                let mut tx = self.begin().await?;
+                if self.backend == Backend::Postgres {
+                    tx.execute("SELECT pg_advisory_xact_lock(72431)").await?;
+                }
+                for statement in runtime_schema.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    tx.execute(statement).await?;
+                }
+                tx.commit().await?;
+                migrator.run(&self.pool).await?;
+                Ok::<_, DbError>(())
+            }
+            .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(err) if attempt < 5 => {
+                    tracing::warn!(error = %err, attempt, "migration attempt failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so that it waits for other writers instead of failing midway.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// The pool, for reads outside a transaction.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The backend behind this pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Formats a timestamp the way every table stores it: RFC 3339, UTC, microseconds, so that
+/// text order is time order.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
+}
+
+/// The current time as stored.
+pub fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+/// Parses a stored timestamp.
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+/// Milliseconds since the Unix epoch, for lease expiry arithmetic.
+pub fn epoch_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_sort_as_text_and_round_trip() {
+        let a = OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("valid");
+        let b = a + time::Duration::microseconds(5);
+        assert!(timestamp(a) < timestamp(b));
+        assert_eq!(parse_timestamp(&timestamp(b)), Some(b));
+        assert_eq!(timestamp(a), "2023-11-14T22:13:20.000000Z");
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://data/x.db?mode=rwc"), Some("data/x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

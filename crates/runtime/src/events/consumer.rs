@@ -1,0 +1,341 @@
+//! Idempotent consumers. Each event is applied in a transaction that also records its id in
+//! the consumer's inbox (and, for the embedded feed, the new position), so at-least-once
+//! delivery gives exactly-once effects.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Row as _;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use super::envelope::Event;
+use super::feed::FeedPage;
+use crate::client::{Call, ServiceClient};
+use crate::db::{Db, DbError, Tx};
+use crate::lease::Lease;
+use crate::trace::{RequestContext, TraceContext};
+
+/// What a consumer listens to.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    /// Durable name, unique within the consuming service (`products`).
+    pub name: String,
+    /// The producing service (`catalog`).
+    pub source: String,
+    /// Event types to apply; others are skipped (and still acknowledged).
+    pub types: Vec<String>,
+}
+
+impl Subscription {
+    /// Subscribes `name` to `types` published by `source`.
+    pub fn new(name: &str, source: &str, types: &[&str]) -> Self {
+        Self { name: name.into(), source: source.into(), types: types.iter().map(|t| (*t).to_owned()).collect() }
+    }
+}
+
+/// Why a handler could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The payload does not match the schema the consumer reads.
+    #[error("event payload does not match its schema")]
+    Decode(#[from] serde_json::Error),
+    /// The consumer's database failed.
+    #[error("consumer database failed")]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(err: sqlx::Error) -> Self {
+        HandlerError::Db(err.into())
+    }
+}
+
+/// Applies events of a subscription to the consumer's own state, inside the given transaction.
+pub trait EventHandler: Send + Sync + 'static {
+    /// Applies one event. Must only touch the database through `tx`.
+    fn handle(&self, tx: &mut Tx, event: &Event) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// Everything a running consumer needs from its service.
+#[derive(Clone)]
+pub(crate) struct ConsumerEnv {
+    pub service: String,
+    pub instance_id: String,
+    pub db: Db,
+    pub client: ServiceClient,
+    pub nats: Option<super::nats::NatsEnv>,
+    pub shutdown: CancellationToken,
+}
+
+/// A subscription bound to its handler, ready to be spawned.
+pub(crate) type SubscriptionTask = Box<dyn FnOnce(ConsumerEnv) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+pub(crate) fn task<H: EventHandler>(subscription: Subscription, handler: H) -> SubscriptionTask {
+    Box::new(move |env: ConsumerEnv| {
+        Box::pin(async move {
+            let consumer = Arc::new(Consumer { name: format!("{}.{}", env.service, subscription.name), subscription, handler, env });
+            consumer.run().await;
+        })
+    })
+}
+
+pub(crate) struct Consumer<H> {
+    /// `<service>.<subscription>`: the inbox, cursor and lease key.
+    name: String,
+    subscription: Subscription,
+    handler: H,
+    env: ConsumerEnv,
+}
+
+enum Applied {
+    Done,
+    LostLease,
+}
+
+const MAX_ATTEMPTS: u32 = 5;
+
+impl<H: EventHandler> Consumer<H> {
+    async fn run(self: Arc<Self>) {
+        tracing::info!(consumer = %self.name, source = %self.subscription.source, "consumer started");
+        match self.env.nats.clone() {
+            Some(nats) => super::nats::consume(self.clone(), nats).await,
+            None => self.consume_feed().await,
+        }
+    }
+
+    /// Embedded mode: one instance holds the lease and long-polls the producer's feed.
+    async fn consume_feed(&self) {
+        let lease = Lease::new(self.env.db.clone(), format!("consumer:{}", self.name), &self.env.instance_id, Duration::from_secs(15));
+        let mut backoff = Backoff::new();
+        while !self.env.shutdown.is_cancelled() {
+            match lease.try_acquire().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.pause(Duration::from_secs(1)).await;
+                    continue;
+                }
+                Err(err) => {
+                    tracing::warn!(consumer = %self.name, error = %err, "lease check failed");
+                    self.pause(backoff.next()).await;
+                    continue;
+                }
+            }
+            let position = match self.position().await {
+                Ok(p) => p,
+                Err(err) => {
+                    tracing::warn!(consumer = %self.name, error = %err, "reading the cursor failed");
+                    self.pause(backoff.next()).await;
+                    continue;
+                }
+            };
+            let call = Call::get(format!("/v1/events?after={position}&limit=200&wait=5")).timeout(Duration::from_secs(8));
+            let page = tokio::select! {
+                _ = self.env.shutdown.cancelled() => break,
+                reply = self.env.client.send(&self.subscription.source, call) => reply,
+            };
+            let page: FeedPage = match page.and_then(|r| r.json()) {
+                Ok(page) => page,
+                Err(err) => {
+                    tracing::debug!(consumer = %self.name, error = %err, "feed unavailable; backing off");
+                    self.pause(backoff.next()).await;
+                    continue;
+                }
+            };
+            backoff.reset();
+            if page.data.is_empty() {
+                continue;
+            }
+            if let Err(err) = self.apply_all(&page.data, Some(&lease), true).await {
+                tracing::warn!(consumer = %self.name, error = %err, "applying events failed; will retry");
+                self.pause(backoff.next()).await;
+            }
+        }
+        let _ = lease.release().await;
+    }
+
+    pub(crate) async fn pause(&self, d: Duration) {
+        tokio::select! {
+            _ = self.env.shutdown.cancelled() => {}
+            _ = tokio::time::sleep(d) => {}
+        }
+    }
+
+    async fn position(&self) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT position FROM mercato_cursors WHERE consumer = $1")
+            .bind(&self.name)
+            .fetch_optional(self.env.db.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("position")?,
+            None => 0,
+        })
+    }
+
+    /// Applies a batch in one transaction; when a handler fails, falls back to one event at a
+    /// time so that a single bad event is retried and, at last, dead-lettered, instead of
+    /// blocking the stream.
+    pub(crate) async fn apply_all(&self, events: &[Event], lease: Option<&Lease>, track_position: bool) -> Result<(), DbError> {
+        match self.apply(events, lease, track_position).await {
+            Ok(Applied::Done) => return Ok(()),
+            Ok(Applied::LostLease) => return Ok(()),
+            Err(ApplyError::Db(err)) => return Err(err),
+            Err(ApplyError::Handler { .. }) => {}
+        }
+        for event in events {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.apply(std::slice::from_ref(event), lease, track_position).await {
+                    Ok(Applied::Done) => break,
+                    Ok(Applied::LostLease) => return Ok(()),
+                    Err(ApplyError::Db(err)) => return Err(err),
+                    Err(ApplyError::Handler { error, .. }) if attempt >= MAX_ATTEMPTS => {
+                        tracing::error!(consumer = %self.name, event_id = %event.id, event_type = %event.event_type, error = %error, "event dead-lettered");
+                        self.dead_letter(event, &error, track_position).await?;
+                        metrics::counter!("events_dead_lettered_total", "consumer" => self.name.clone()).increment(1);
+                        break;
+                    }
+                    Err(ApplyError::Handler { error, .. }) => {
+                        tracing::warn!(consumer = %self.name, event_id = %event.id, attempt, error = %error, "event failed; retrying");
+                        self.pause(Duration::from_millis(100 << attempt)).await;
+                        if self.env.shutdown.is_cancelled() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply(&self, events: &[Event], lease: Option<&Lease>, track_position: bool) -> Result<Applied, ApplyError> {
+        let mut tx = self.env.db.begin().await?;
+        if let Some(lease) = lease {
+            if !lease.renew_in(&mut tx).await? {
+                return Ok(Applied::LostLease);
+            }
+        }
+        let (mut applied, mut duplicates) = (0u64, 0u64);
+        for event in events {
+            if !self.subscription.types.iter().any(|t| t == &event.event_type) {
+                continue;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO mercato_inbox (consumer, event_id, processed_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (consumer, event_id) DO NOTHING",
+            )
+            .bind(&self.name)
+            .bind(&event.id)
+            .bind(crate::db::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(DbError::from)?
+            .rows_affected();
+            if inserted == 0 {
+                duplicates += 1;
+                continue;
+            }
+            let trace = event.traceparent.as_deref().and_then(TraceContext::parse).map_or_else(TraceContext::new_root, |t| t.child());
+            let span = tracing::info_span!("event", consumer = %self.name, event_id = %event.id, event_type = %event.event_type, trace_id = %trace.trace_id());
+            let ctx = RequestContext { trace, request_id: event.id.clone(), deadline: None };
+            ctx.scope(self.handler.handle(&mut tx, event))
+                .instrument(span)
+                .await
+                .map_err(|error| ApplyError::Handler { error })?;
+            applied += 1;
+        }
+        if track_position {
+            if let Some(last) = events.last().and_then(|e| e.seq) {
+                self.save_position(&mut tx, last).await?;
+            }
+        }
+        tx.commit().await.map_err(DbError::from)?;
+        metrics::counter!("events_consumed_total", "consumer" => self.name.clone()).increment(applied);
+        metrics::counter!("events_duplicate_total", "consumer" => self.name.clone()).increment(duplicates);
+        Ok(Applied::Done)
+    }
+
+    async fn save_position(&self, tx: &mut Tx, position: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO mercato_cursors (consumer, position) VALUES ($1, $2)
+             ON CONFLICT (consumer) DO UPDATE SET position = excluded.position
+             WHERE mercato_cursors.position < excluded.position",
+        )
+        .bind(&self.name)
+        .bind(position)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn dead_letter(&self, event: &Event, error: &HandlerError, track_position: bool) -> Result<(), DbError> {
+        let mut tx = self.env.db.begin().await?;
+        sqlx::query(
+            "INSERT INTO mercato_dead_letters (consumer, event_id, event, error, failed_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (consumer, event_id) DO NOTHING",
+        )
+        .bind(&self.name)
+        .bind(&event.id)
+        .bind(serde_json::to_string(event).unwrap_or_default())
+        .bind(format!("{error}: {}", std::error::Error::source(error).map(ToString::to_string).unwrap_or_default()))
+        .bind(crate::db::now())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO mercato_inbox (consumer, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING")
+            .bind(&self.name)
+            .bind(&event.id)
+            .bind(crate::db::now())
+            .execute(&mut *tx)
+            .await?;
+        if track_position {
+            if let Some(seq) = event.seq {
+                self.save_position(&mut tx, seq).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn subscription(&self) -> &Subscription {
+        &self.subscription
+    }
+
+    pub(crate) fn shutdown(&self) -> &CancellationToken {
+        &self.env.shutdown
+    }
+}
+
+
+#[derive(Debug, thiserror::Error)]
+enum ApplyError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("handler failed")]
+    Handler { error: HandlerError },
+}
+
+/// Exponential backoff with full jitter, for reconnect loops.
+pub(crate) struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self { attempt: 0 }
+    }
+    pub(crate) fn next(&mut self) -> Duration {
+        self.attempt = (self.attempt + 1).min(6);
+        let cap = 100u64 << self.attempt; // 200 ms … 6.4 s
+        Duration::from_millis(cap / 2 + fastrand::u64(0..=cap / 2))
+    }
+    pub(crate) fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}

@@ -1,0 +1,91 @@
+//! What every request passes through: request id, trace context, deadline, span, metrics.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument as _;
+
+use super::problem::Problem;
+use super::{DEADLINE_HEADER, REQUEST_ID_HEADER};
+use crate::trace::{RequestContext, TraceContext};
+
+/// Per-service values the middleware needs.
+#[derive(Debug)]
+pub(crate) struct Observe {
+    pub service: String,
+    pub default_timeout: Duration,
+}
+
+fn valid_request_id(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then(|| s.to_owned())
+}
+
+/// Outer layer: establishes the request's context and enforces its deadline.
+pub(crate) async fn context(State(observe): State<Arc<Observe>>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let request_id = headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(valid_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let trace = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceContext::parse)
+        .map_or_else(TraceContext::new_root, |parent| parent.child());
+    let budget = headers
+        .get(DEADLINE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(observe.default_timeout, |ms| Duration::from_millis(ms).min(observe.default_timeout));
+    let span = tracing::info_span!(
+        "request",
+        service = %observe.service,
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %request_id,
+        trace_id = %trace.trace_id(),
+        span_id = %trace.span_id(),
+    );
+    let ctx = RequestContext { trace, request_id: request_id.clone(), deadline: Some(Instant::now() + budget) };
+    let started = Instant::now();
+    let mut response = ctx
+        .scope(async move {
+            match tokio::time::timeout(budget, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => Problem::new(StatusCode::GATEWAY_TIMEOUT, "deadline-exceeded", "Deadline exceeded")
+                    .with_detail("The request did not complete within its deadline.")
+                    .into_response(),
+            }
+        })
+        .instrument(span.clone())
+        .await;
+    let status = response.status();
+    let _enter = span.enter();
+    if status.is_server_error() {
+        tracing::warn!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+    } else {
+        tracing::debug!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request done");
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// Inner (route) layer: request count and latency per route, method and status.
+pub(crate) async fn metrics(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    let route = matched.map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!("http_server_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("http_server_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
+    response
+}

@@ -1,0 +1,124 @@
+//! `Idempotency-Key`: a replay of a creating request returns the first response; the same key
+//! with a different body is a 409. The key is recorded in the same transaction as the change
+//! it made, so a replay can never observe one without the other.
+
+use axum::extract::OptionalFromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest as _, Sha256};
+use sqlx::Row as _;
+
+use crate::db::{Db, DbError, Tx};
+use crate::http::{FieldError, Problem};
+
+/// A validated `Idempotency-Key` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else { return Ok(None) };
+        match value.to_str() {
+            Ok(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(Some(IdempotencyKey(key.to_owned())))
+            }
+            _ => Err(Problem::bad_request("Invalid Idempotency-Key header.").with_errors(vec![FieldError::new(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )])),
+        }
+    }
+}
+
+/// A response recorded for a key.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its JSON body.
+    pub body: String,
+}
+
+impl IntoResponse for Recorded {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+    }
+}
+
+/// What a key says about a request.
+#[derive(Debug)]
+pub enum Prior {
+    /// Never seen: do the work and [`remember`] the response.
+    Fresh,
+    /// Seen with the same body: return this.
+    Replay(Recorded),
+    /// Seen with a different body.
+    Mismatch,
+}
+
+/// The fingerprint of a request body.
+pub fn fingerprint(body: &[u8]) -> String {
+    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Prior {
+    /// The 409 for a reused key.
+    pub fn mismatch_problem() -> Problem {
+        Problem::conflict("idempotency-key-reused", "This Idempotency-Key was already used with a different request body.")
+    }
+}
+
+/// Looks `key` up within `scope` (e.g. `POST /v1/products`).
+pub async fn check(tx: &mut Tx, scope: &str, key: &IdempotencyKey, fingerprint: &str) -> Result<Prior, DbError> {
+    let row = sqlx::query("SELECT fingerprint, status, body FROM mercato_idempotency WHERE scope = $1 AND key = $2")
+        .bind(scope)
+        .bind(&key.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(Prior::Fresh) };
+    let stored: String = row.try_get("fingerprint")?;
+    if stored != fingerprint {
+        return Ok(Prior::Mismatch);
+    }
+    let status: i64 = row.try_get("status")?;
+    Ok(Prior::Replay(Recorded {
+        status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
+        body: row.try_get("body")?,
+    }))
+}
+
+/// Records the response to `key` in the transaction that made the change.
+pub async fn remember(tx: &mut Tx, scope: &str, key: &IdempotencyKey, fingerprint: &str, status: StatusCode, body: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO mercato_idempotency (scope, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(scope)
+    .bind(&key.0)
+    .bind(fingerprint)
+    .bind(i64::from(status.as_u16()))
+    .bind(body)
+    .bind(crate::db::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Forgets keys older than a day, as payment APIs do.
+pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
+    let cutoff = crate::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(1));
+    let result = sqlx::query("DELETE FROM mercato_idempotency WHERE created_at < $1").bind(cutoff).execute(db.pool()).await?;
+    Ok(result.rows_affected())
+}
