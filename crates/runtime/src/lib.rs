@@ -26,6 +26,8 @@ pub mod idempotency;
 pub mod lease;
 pub mod settings;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod trace;
 
 pub use app::{Application, ServiceBuilder};
@@ -38,4 +40,44 @@ pub use settings::Settings;
 pub fn init_process() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     sqlx::any::install_default_drivers();
+}
+
+/// The whole `main` of a service binary: loads settings for `service`, sets up logging,
+/// builds the service with `build`, and serves until stopped. Returns the process exit code.
+pub fn run<F, Fut>(service: &str, build: F) -> std::process::ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = Result<Application, app::AppError>>,
+{
+    init_process();
+    let settings = match Settings::load(service) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("{service}: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init_logging(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("{service}: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move { build(settings).await?.run_until_stopped().await });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            let mut chain = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                chain.push_str(": ");
+                chain.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!(error = %chain, "{service} stopped with an error");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,7 @@
+//! The catalog service's API, tested against the real service on a random port with a fresh
+//! database (SQLite, or PostgreSQL when `MERCATO_TEST_BACKEND=postgres`).
+
+mod bad_input;
+mod events;
+mod helpers;
+mod products;
