@@ -64,3 +64,80 @@ impl Drop for TestDatabase {
         .join();
     }
 }
+
+/// The staff token test services are started with.
+pub const STAFF_TOKEN: &str = "test-staff-token-0123456789";
+
+/// A service running in this test process on a random port, with its own database.
+#[derive(Debug)]
+pub struct TestService {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A plain HTTP client.
+    pub http: reqwest::Client,
+    /// The database URL the service uses (to open a second pool on it).
+    pub database_url: String,
+    shutdown: tokio_util::sync::CancellationToken,
+    _db: TestDatabase,
+}
+
+impl Drop for TestService {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts `service` with `build` on port 0 and a fresh database; `configure` may adjust settings.
+pub async fn spawn<F, Fut>(service: &str, build: F, configure: impl FnOnce(&mut crate::Settings)) -> TestService
+where
+    F: FnOnce(crate::Settings) -> Fut,
+    Fut: Future<Output = Result<crate::Application, crate::app::AppError>>,
+{
+    let db = TestDatabase::new(service).await;
+    let mut settings = crate::Settings::for_service(service, &db.url);
+    settings.staff_token = Some(crate::settings::Secret::new(STAFF_TOKEN));
+    settings.body_limit_bytes = 64 * 1024;
+    configure(&mut settings);
+    let app = build(settings).await.expect("service builds");
+    let base = format!("http://{}", app.local_addr());
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    TestService { base, http: reqwest::Client::new(), database_url: db.url.clone(), shutdown, _db: db }
+}
+
+impl TestService {
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("request sent")
+    }
+
+    /// A request to `path` with the staff token.
+    pub fn staff(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(STAFF_TOKEN)
+    }
+
+    /// POST JSON as staff.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.staff(reqwest::Method::POST, path).json(body).send().await.expect("request sent")
+    }
+
+    /// PUT JSON as staff.
+    pub async fn put(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.staff(reqwest::Method::PUT, path).json(body).send().await.expect("request sent")
+    }
+}
+
+/// Asserts a problem+json response with `status` and returns its body.
+pub async fn problem(response: reqwest::Response, status: reqwest::StatusCode) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    let body: serde_json::Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:mercato:problem:")));
+    body
+}
+
+/// The `field`s of a problem's `errors`.
+pub fn fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"].as_array().map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}

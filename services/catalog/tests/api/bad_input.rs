@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{STAFF_TOKEN, fields, problem, product_body, spawn_app};
+use runtime::testing::STAFF_TOKEN;
+
+use crate::helpers::{fields, problem, product_body, spawn_app};
 
 #[tokio::test]
 async fn malformed_json_is_400_and_creates_nothing() {

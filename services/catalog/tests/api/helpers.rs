@@ -1,59 +1,32 @@
-//! `spawn_app()`: the real catalog on port 0 with its own database, and a typed client.
+//! Catalog-specific helpers over the runtime's test service.
 
+use std::ops::Deref;
 use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
-use runtime::settings::Secret;
-use runtime::testing::TestDatabase;
-use runtime::Settings;
+use runtime::testing::{STAFF_TOKEN, TestService};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
-pub const STAFF_TOKEN: &str = "test-staff-token-0123456789";
+pub use runtime::testing::{fields, problem};
 
-pub struct TestApp {
-    pub base: String,
-    pub http: reqwest::Client,
-    shutdown: CancellationToken,
-    _db: TestDatabase,
-}
+pub const SHORT: Duration = Duration::from_secs(10);
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+pub struct TestApp(TestService);
+
+impl Deref for TestApp {
+    type Target = TestService;
+    fn deref(&self) -> &TestService {
+        &self.0
     }
 }
 
 pub async fn spawn_app() -> TestApp {
-    let db = TestDatabase::new("catalog").await;
-    let mut settings = Settings::for_service("catalog", &db.url);
-    settings.staff_token = Some(Secret::new(STAFF_TOKEN));
-    settings.body_limit_bytes = 64 * 1024;
-    let app = catalog::build(settings).await.expect("catalog builds");
-    let base = format!("http://{}", app.local_addr());
-    let shutdown = app.shutdown_token();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { base, http: reqwest::Client::new(), shutdown, _db: db }
+    TestApp(runtime::testing::spawn(catalog::SERVICE, catalog::build, |_| {}).await)
 }
 
 impl TestApp {
-    pub async fn get(&self, path: &str) -> Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.expect("request sent")
-    }
-
-    pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.http.post(format!("{}{path}", self.base)).bearer_auth(STAFF_TOKEN).json(body).send().await.expect("request sent")
-    }
-
     pub async fn post_with_key(&self, path: &str, key: &str, body: &Value) -> Response {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(STAFF_TOKEN)
-            .header("Idempotency-Key", key)
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
+        self.staff(reqwest::Method::POST, path).header("Idempotency-Key", key).json(body).send().await.expect("request sent")
     }
 
     pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
@@ -97,22 +70,3 @@ pub fn product_body(slug: &str, skus: &[&str]) -> Value {
         "variants": skus.iter().map(|s| json!({ "sku": s, "attributes": { "size": "M" } })).collect::<Vec<_>>()
     })
 }
-
-/// Asserts a problem+json response and returns its body.
-pub async fn problem(response: Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()),
-        Some("application/problem+json")
-    );
-    let body: Value = response.json().await.expect("problem body");
-    assert_eq!(body["status"], status.as_u16());
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:mercato:problem:")));
-    body
-}
-
-pub fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
-}
-
-pub const SHORT: Duration = Duration::from_secs(10);

@@ -1,0 +1,101 @@
+//! Inventory's HTTP API: one module per resource.
+
+mod availability;
+mod locations;
+mod stock;
+
+use axum::extract::FromRef;
+use axum::response::{IntoResponse, Response};
+use contracts::EventType;
+use contracts::inventory::{StockChanged, StockLevel};
+use runtime::auth::StaffAuth;
+use runtime::db::{Db, DbError, Tx};
+use runtime::events::{NewEvent, Outbox};
+use runtime::http::{FieldError, Problem};
+use utoipa_axum::router::OpenApiRouter;
+
+/// What every handler can reach.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    /// Inventory's database.
+    pub db: Db,
+    /// Its outbox.
+    pub outbox: Outbox,
+    /// Staff credential check.
+    pub staff: StaffAuth,
+}
+
+/// All inventory routes.
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .merge(locations::router())
+        .merge(availability::router())
+        .merge(stock::router())
+        .with_state(state)
+}
+
+/// Everything an inventory request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A problem already shaped for the caller.
+    #[error("{0}")]
+    Problem(Problem),
+    /// Fields failed validation.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// Unknown SKU or location.
+    #[error("not found")]
+    NotFound(&'static str),
+    /// Location code taken.
+    #[error("location code taken")]
+    CodeTaken,
+    /// The database failed.
+    #[error("inventory database failed")]
+    Db(#[from] DbError),
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        ApiError::Problem(p)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = match self {
+            ApiError::Problem(p) => p,
+            ApiError::Invalid(errors) => Problem::validation(errors),
+            ApiError::NotFound(what) => Problem::not_found(what),
+            ApiError::CodeTaken => Problem::conflict("location-code-taken", "A location with that code exists.")
+                .with_errors(vec![FieldError::new("code", "is already used")]),
+            ApiError::Db(err) => {
+                let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+                tracing::error!(error = %err, cause = %cause, "inventory request failed");
+                match err {
+                    DbError::Unavailable(_) => Problem::unavailable("The inventory database is unavailable.", 2),
+                    _ if err.is_unique_violation() => Problem::conflict("conflict", "A concurrent change conflicts with this one; retry."),
+                    _ => Problem::internal(),
+                }
+            }
+        };
+        problem.into_response()
+    }
+}
+
+/// Appends `stock.changed` for a stock level.
+async fn stock_changed(outbox: &Outbox, tx: &mut Tx, level: &StockLevel) -> Result<(), DbError> {
+    let event = StockChanged {
+        sku: level.sku.clone(),
+        location: level.location.clone(),
+        on_hand: level.on_hand,
+        reserved: level.reserved,
+        available: level.available,
+    };
+    let new = NewEvent::new(StockChanged::TYPE, StockChanged::VERSION, event.subject(), &event)
+        .unwrap_or_else(|e| unreachable!("stock event serialises: {e}"));
+    outbox.append(tx, new).await.map(drop)
+}
+
+async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
+    Ok(db.pool().acquire().await.map_err(DbError::from)?)
+}

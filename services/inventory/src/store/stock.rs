@@ -1,0 +1,119 @@
+//! Stock records.
+
+use std::collections::HashMap;
+
+use contracts::ids::Sku;
+use contracts::inventory::{Availability, LocationAvailability, StockLevel};
+use runtime::db::{DbError, Tx};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+
+use super::placeholders;
+use crate::domain::{OnHand, available};
+
+fn level(row: &AnyRow) -> Result<StockLevel, DbError> {
+    let sku: String = row.try_get("sku")?;
+    let on_hand: i64 = row.try_get("on_hand")?;
+    let reserved: i64 = row.try_get("reserved")?;
+    Ok(StockLevel {
+        sku: Sku::parse(&sku).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        location: row.try_get("code")?,
+        on_hand,
+        reserved,
+        available: available(on_hand, reserved),
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Availability of each of `skus`, in the order asked; unknown SKUs are marked so.
+pub async fn availability(conn: &mut AnyConnection, skus: &[Sku]) -> Result<Vec<Availability>, DbError> {
+    if skus.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT k.sku, l.code, l.name, s.on_hand, s.reserved FROM skus k
+         LEFT JOIN stock s ON s.sku = k.sku LEFT JOIN locations l ON l.id = s.location_id
+         WHERE k.sku IN ({}) ORDER BY k.sku, l.id",
+        placeholders(1, skus.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for sku in skus {
+        query = query.bind(sku.as_str());
+    }
+    let rows = query.fetch_all(conn).await?;
+    let mut found: HashMap<String, Vec<LocationAvailability>> = HashMap::new();
+    for row in &rows {
+        let sku: String = row.try_get("sku")?;
+        let entry = found.entry(sku).or_default();
+        let code: Option<String> = row.try_get("code")?;
+        if let Some(code) = code {
+            let on_hand: i64 = row.try_get("on_hand")?;
+            let reserved: i64 = row.try_get("reserved")?;
+            entry.push(LocationAvailability { location: code, name: row.try_get("name")?, on_hand, reserved, available: available(on_hand, reserved) });
+        }
+    }
+    Ok(skus
+        .iter()
+        .map(|sku| match found.get(sku.as_str()) {
+            Some(locations) => Availability {
+                sku: sku.clone(),
+                known: true,
+                available: locations.iter().map(|l| l.available).sum(),
+                locations: locations.clone(),
+            },
+            None => Availability { sku: sku.clone(), known: false, available: 0, locations: Vec::new() },
+        })
+        .collect())
+}
+
+/// A page of stock records ordered by SKU then location, `limit + 1` rows.
+pub async fn list(conn: &mut AnyConnection, after: Option<(&str, &str)>, sku: Option<&str>, limit: u32) -> Result<Vec<StockLevel>, DbError> {
+    let mut conditions = Vec::new();
+    let mut binds: Vec<&str> = Vec::new();
+    if let Some((after_sku, after_code)) = after {
+        binds.push(after_sku);
+        binds.push(after_code);
+        conditions.push("(s.sku > $1 OR (s.sku = $1 AND l.code > $2))".to_owned());
+    }
+    if let Some(sku) = sku {
+        binds.push(sku);
+        conditions.push(format!("s.sku = ${}", binds.len()));
+    }
+    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let sql = format!(
+        "SELECT s.sku, l.code, s.on_hand, s.reserved, s.updated_at FROM stock s JOIN locations l ON l.id = s.location_id
+         {where_clause} ORDER BY s.sku, l.code LIMIT {}",
+        limit + 1
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(b);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(level).collect()
+}
+
+/// The stock record of `sku` at location `code`, for update.
+pub async fn get(tx: &mut Tx, sku: &str, code: &str) -> Result<Option<(String, StockLevel)>, DbError> {
+    let row = sqlx::query(
+        "SELECT s.sku, s.location_id, l.code, s.on_hand, s.reserved, s.updated_at FROM stock s
+         JOIN locations l ON l.id = s.location_id WHERE s.sku = $1 AND l.code = $2",
+    )
+    .bind(sku)
+    .bind(code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| Ok((r.try_get("location_id")?, level(&r)?))).transpose()
+}
+
+/// Sets the on-hand quantity of a stock record.
+pub async fn set_on_hand(tx: &mut Tx, sku: &str, location_id: &str, on_hand: OnHand) -> Result<(), DbError> {
+    sqlx::query("UPDATE stock SET on_hand = $1, updated_at = $2 WHERE sku = $3 AND location_id = $4")
+        .bind(on_hand.get())
+        .bind(runtime::db::now())
+        .bind(sku)
+        .bind(location_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
