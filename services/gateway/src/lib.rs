@@ -1,0 +1,37 @@
+//! The gateway: the platform's public edge. It owns nothing durable. It maps the public
+//! `/api/v1/<resource>` surface onto the owning service's `/v1/<resource>` (see [`routes`]),
+//! calls it through the runtime's service client (discovery, deadline, retries for
+//! idempotent calls, circuit breaker), and answers a clean 503 with `Retry-After` when the
+//! owner is unavailable. It also serves the merged OpenAPI document of the public surface.
+
+mod openapi;
+mod proxy;
+pub mod routes;
+
+use std::sync::Arc;
+
+use axum::routing::{any, get};
+use runtime::app::AppError;
+use runtime::client::ServiceClient;
+use runtime::{Application, ServiceBuilder, Settings};
+use utoipa_axum::router::OpenApiRouter;
+
+/// The service's name in the registry.
+pub const SERVICE: &str = "gateway";
+
+#[derive(Clone, Debug)]
+struct Gateway {
+    client: ServiceClient,
+    routes: Arc<routes::RouteTable>,
+}
+
+/// Builds the gateway.
+pub async fn build(settings: Settings) -> Result<Application, AppError> {
+    let builder = ServiceBuilder::new(settings)?;
+    let state = Gateway { client: builder.client(), routes: Arc::new(routes::RouteTable::platform()) };
+    let router = OpenApiRouter::new()
+        .route("/api/v1/{*rest}", any(proxy::forward))
+        .route("/api/openapi.json", get(openapi::merged))
+        .with_state(state);
+    builder.routes(router).build().await
+}

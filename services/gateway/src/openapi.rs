@@ -1,0 +1,59 @@
+//! The public API's OpenAPI document: the services' documents, restricted to the public
+//! surface and re-rooted under `/api`.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use runtime::client::Call;
+use runtime::http::Problem;
+use serde_json::{Map, Value, json};
+
+use super::Gateway;
+
+/// `GET /api/openapi.json`.
+pub(crate) async fn merged(State(gateway): State<Gateway>) -> Response {
+    let services = gateway.routes.services();
+    let fetches = services.iter().map(|service| {
+        let client = gateway.client.clone();
+        async move { (*service, client.send(service, Call::get("/openapi.json")).await.and_then(|r| r.json::<Value>())) }
+    });
+    let documents = futures::future::join_all(fetches).await;
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    let mut missing = Vec::new();
+    for (service, document) in documents {
+        let Ok(document) = document else {
+            missing.push(service);
+            continue;
+        };
+        if let Some(service_paths) = document["paths"].as_object() {
+            for (path, item) in service_paths.iter().filter(|(p, _)| gateway.routes.is_public(p)) {
+                paths.insert(format!("/api{path}"), item.clone());
+            }
+        }
+        if let Some(service_schemas) = document["components"]["schemas"].as_object() {
+            schemas.extend(service_schemas.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    if paths.is_empty() {
+        return Problem::unavailable("No service documents are available right now.", 2).into_response();
+    }
+    let mut document = json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Mercato API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The public Mercato API. Errors are RFC 9457 problem+json; lists are cursor-paginated; \
+                            creating POSTs accept Idempotency-Key."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "staff": { "type": "http", "scheme": "bearer" } }
+        }
+    });
+    if !missing.is_empty() {
+        // Say so rather than silently publish a partial surface.
+        document["info"]["x-unavailable-services"] = json!(missing);
+    }
+    axum::Json(document).into_response()
+}

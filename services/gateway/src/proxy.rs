@@ -1,0 +1,84 @@
+//! Forwarding one public request to its owner.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use runtime::client::Call;
+use runtime::http::Problem;
+
+use super::Gateway;
+
+/// Request headers a service may need; everything else (cookies, hop-by-hop) stays here.
+const FORWARDED_REQUEST: &[&str] = &["authorization", "content-type", "accept", "idempotency-key", "if-match", "if-none-match"];
+/// Response headers worth passing back.
+const FORWARDED_RESPONSE: &[&str] = &["content-type", "etag", "location", "retry-after", "idempotent-replayed", "cache-control"];
+
+/// `ANY /api/v1/{*rest}`.
+pub(crate) async fn forward(
+    State(gateway): State<Gateway>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
+                .with_detail("The body exceeds the gateway's size limit.")
+                .into_response();
+        }
+        Err(rejection) => return Problem::bad_request(rejection.body_text()).into_response(),
+    };
+    let upstream_path = uri.path().strip_prefix("/api").unwrap_or(uri.path());
+    let resource = upstream_path.strip_prefix("/v1/").and_then(|r| r.split('/').next()).unwrap_or_default();
+    let Some(service) = gateway.routes.owner(resource) else {
+        return Problem::not_found("No such API resource.").into_response();
+    };
+    let path = match uri.query() {
+        Some(query) => format!("{upstream_path}?{query}"),
+        None => upstream_path.to_owned(),
+    };
+    let mut forwarded = HeaderMap::new();
+    for name in FORWARDED_REQUEST {
+        for value in headers.get_all(*name) {
+            forwarded.append(HeaderName::from_static(name), value.clone());
+        }
+    }
+    let mut call = Call::new(method, path).headers(forwarded).body(body);
+    if headers.contains_key("idempotency-key") {
+        call = call.idempotent(true);
+    }
+    match gateway.client.send(service, call).await {
+        Ok(reply) => {
+            metrics::counter!("gateway_requests_total", "upstream" => service, "status" => reply.status.as_str().to_owned()).increment(1);
+            let has_body = !reply.body.is_empty();
+            let mut response = (reply.status, reply.body).into_response();
+            for name in FORWARDED_RESPONSE {
+                if let Some(value) = reply.headers.get(*name) {
+                    let value = if *name == "location" { public_location(value) } else { value.clone() };
+                    response.headers_mut().insert(HeaderName::from_static(name), value);
+                }
+            }
+            if !response.headers().contains_key(header::CONTENT_TYPE) && has_body {
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            response
+        }
+        Err(err) => {
+            metrics::counter!("gateway_requests_total", "upstream" => service, "status" => "unavailable").increment(1);
+            tracing::warn!(upstream = service, error = %err, "upstream call failed");
+            err.to_problem().into_response()
+        }
+    }
+}
+
+/// Services answer with their own `/v1/...` locations; callers of the gateway need `/api/v1/...`.
+fn public_location(value: &HeaderValue) -> HeaderValue {
+    match value.to_str() {
+        Ok(text) if text.starts_with("/v1/") => HeaderValue::from_str(&format!("/api{text}")).unwrap_or_else(|_| value.clone()),
+        _ => value.clone(),
+    }
+}
