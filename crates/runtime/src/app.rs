@@ -170,7 +170,8 @@ impl ServiceBuilder {
 
         let mut router = self.router;
         if let Some(outbox) = &self.outbox {
-            router = router.merge(OpenApiRouter::new().routes(routes!(crate::events::feed::feed)).with_state(outbox.clone()));
+            router = router
+                .merge(OpenApiRouter::new().routes(routes!(crate::events::feed::feed)).with_state(outbox.clone()));
         }
         let (router, mut openapi) = router.split_for_parts();
         openapi.info.title = format!("Mercato {} API", settings.service);
@@ -206,7 +207,8 @@ impl ServiceBuilder {
             }))
             .layer(axum::middleware::from_fn_with_state(observe, middleware::context));
 
-        let listener = bind(settings.bind, settings.reuse_port).map_err(|source| AppError::Bind { addr: settings.bind, source })?;
+        let listener = bind(settings.bind, settings.reuse_port)
+            .map_err(|source| AppError::Bind { addr: settings.bind, source })?;
         let addr = listener.local_addr().map_err(|source| AppError::Bind { addr: settings.bind, source })?;
         Ok(Application {
             settings,
@@ -267,7 +269,8 @@ async fn ready_handler(State(ready): State<Arc<Readiness>>) -> Response {
         checks.insert(service.clone(), if available { "ok" } else { "unavailable" }.into());
     }
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, axum::Json(serde_json::json!({ "status": if ok { "ready" } else { "not_ready" }, "checks": checks }))).into_response()
+    (status, axum::Json(serde_json::json!({ "status": if ok { "ready" } else { "not_ready" }, "checks": checks })))
+        .into_response()
 }
 
 async fn metrics_handler(State(handle): State<PrometheusHandle>) -> Response {
@@ -297,7 +300,10 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("service", &self.settings.service).field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("service", &self.settings.service)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -320,13 +326,33 @@ impl Application {
     /// Serves until SIGTERM, Ctrl-C or the shutdown token; then stops accepting connections,
     /// finishes in-flight requests (within the grace period) and stops background work.
     pub async fn run_until_stopped(self) -> Result<(), AppError> {
-        let Application { settings, listener, addr, router, db, outbox, nats, client, discovery, subscriptions, draining, shutdown, .. } = self;
+        let Application {
+            settings,
+            listener,
+            addr,
+            router,
+            db,
+            outbox,
+            nats,
+            client,
+            discovery,
+            subscriptions,
+            draining,
+            shutdown,
+            ..
+        } = self;
         let mut tasks = JoinSet::new();
         discovery.spawn_watch(shutdown.clone());
 
         if let Some(outbox) = outbox.clone() {
             if let Some(nats) = nats.clone() {
-                tasks.spawn(crate::events::nats::relay(outbox, nats, settings.service.clone(), settings.instance_id.clone(), shutdown.clone()));
+                tasks.spawn(crate::events::nats::relay(
+                    outbox,
+                    nats,
+                    settings.service.clone(),
+                    settings.instance_id.clone(),
+                    shutdown.clone(),
+                ));
             }
         }
         if let Some(db) = db.clone() {
@@ -352,6 +378,21 @@ impl Application {
             });
         }
 
+        #[cfg(unix)]
+        if let Some(supervisor) = settings.supervisor_pid {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                while !shutdown.is_cancelled() {
+                    if std::os::unix::process::parent_id() != supervisor {
+                        tracing::warn!("supervisor is gone; shutting down");
+                        shutdown.cancel();
+                        break;
+                    }
+                    tokio::select! { _ = shutdown.cancelled() => {}, _ = tokio::time::sleep(Duration::from_secs(1)) => {} }
+                }
+            });
+        }
+
         // Stop on a signal: first leave the registry and fail readiness, so that callers pick
         // other instances, then drain.
         {
@@ -359,18 +400,24 @@ impl Application {
             let draining = draining.clone();
             let discovery = discovery.clone();
             let instance = settings.instance_id.clone();
+            let drain_delay = Duration::from_millis(settings.drain_delay_ms);
             tokio::spawn(async move {
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = terminate_signal() => tracing::info!("stop signal received; draining"),
-                }
+                let signalled = tokio::select! {
+                    _ = shutdown.cancelled() => false,
+                    _ = terminate_signal() => true,
+                };
                 draining.store(true, Ordering::Relaxed);
                 let _ = discovery.deregister(&instance).await;
+                if signalled {
+                    tracing::info!(delay_ms = drain_delay.as_millis() as u64, "stop signal received; draining");
+                    tokio::time::sleep(drain_delay).await;
+                }
                 shutdown.cancel();
             });
         }
 
-        let registration = Registration { service: settings.service.clone(), addr: addr.to_string(), pid: std::process::id() };
+        let registration =
+            Registration { service: settings.service.clone(), addr: addr.to_string(), pid: std::process::id() };
         if let Err(err) = discovery.register(&settings.instance_id, &registration).await {
             tracing::warn!(error = %err, "could not register with the registry");
         }
@@ -389,7 +436,8 @@ impl Application {
                 Ok(())
             }
         };
-        let _ = tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), async { while tasks.join_next().await.is_some() {} }).await;
         if let Some(db) = db {
             db.close().await;
         }

@@ -105,16 +105,16 @@ impl Db {
             return Err(DbError::Url);
         };
         if backend == Backend::Sqlite {
-            if let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(ToOwned::to_owned)) {
+            if let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(ToOwned::to_owned))
+            {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(&parent).map_err(|e| DbError::Unavailable(sqlx::Error::Io(e)))?;
                 }
             }
         }
         let options: AnyConnectOptions = url.parse().map_err(|_| DbError::Url)?;
-        let mut pool_options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5));
+        let mut pool_options =
+            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(5));
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {

@@ -32,10 +32,8 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
             Ok(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => {
                 Ok(Some(IdempotencyKey(key.to_owned())))
             }
-            _ => Err(Problem::bad_request("Invalid Idempotency-Key header.").with_errors(vec![FieldError::new(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )])),
+            _ => Err(Problem::bad_request("Invalid Idempotency-Key header.")
+                .with_errors(vec![FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])),
         }
     }
 }
@@ -77,7 +75,10 @@ pub fn fingerprint(body: &[u8]) -> String {
 impl Prior {
     /// The 409 for a reused key.
     pub fn mismatch_problem() -> Problem {
-        Problem::conflict("idempotency-key-reused", "This Idempotency-Key was already used with a different request body.")
+        Problem::conflict(
+            "idempotency-key-reused",
+            "This Idempotency-Key was already used with a different request body.",
+        )
     }
 }
 
@@ -101,7 +102,14 @@ pub async fn check(tx: &mut Tx, scope: &str, key: &IdempotencyKey, fingerprint: 
 }
 
 /// Records the response to `key` in the transaction that made the change.
-pub async fn remember(tx: &mut Tx, scope: &str, key: &IdempotencyKey, fingerprint: &str, status: StatusCode, body: &str) -> Result<(), DbError> {
+pub async fn remember(
+    tx: &mut Tx,
+    scope: &str,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+    status: StatusCode,
+    body: &str,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO mercato_idempotency (scope, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -119,6 +127,7 @@ pub async fn remember(tx: &mut Tx, scope: &str, key: &IdempotencyKey, fingerprin
 /// Forgets keys older than a day, as payment APIs do.
 pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
     let cutoff = crate::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(1));
-    let result = sqlx::query("DELETE FROM mercato_idempotency WHERE created_at < $1").bind(cutoff).execute(db.pool()).await?;
+    let result =
+        sqlx::query("DELETE FROM mercato_idempotency WHERE created_at < $1").bind(cutoff).execute(db.pool()).await?;
     Ok(result.rows_affected())
 }

@@ -76,8 +76,15 @@ pub struct Settings {
     pub request_timeout_ms: u64,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace_ms: u64,
+    /// How long an instance keeps serving after it failed readiness and left the registry,
+    /// before it closes its listener: the time callers (or Kubernetes endpoints) need to
+    /// stop choosing it.
+    pub drain_delay_ms: u64,
     /// Largest database pool.
     pub db_max_connections: u32,
+    /// The supervising process; when it goes away this instance shuts down, so that a
+    /// killed supervisor never leaves orphans behind.
+    pub supervisor_pid: Option<u32>,
 }
 
 impl Default for Settings {
@@ -97,7 +104,9 @@ impl Default for Settings {
             body_limit_bytes: 256 * 1024,
             request_timeout_ms: 10_000,
             shutdown_grace_ms: 10_000,
+            drain_delay_ms: 200,
             db_max_connections: 8,
+            supervisor_pid: None,
         }
     }
 }
@@ -121,11 +130,7 @@ impl Settings {
             builder = builder.add_source(config::File::with_name(&path));
         }
         let raw = builder
-            .add_source(
-                config::Environment::with_prefix("MERCATO")
-                    .prefix_separator("_")
-                    .try_parsing(true),
-            )
+            .add_source(config::Environment::with_prefix("MERCATO").prefix_separator("_").try_parsing(true))
             .build()?;
         let mut settings: Settings = raw.try_deserialize()?;
         settings.service = service.to_owned();
@@ -135,11 +140,7 @@ impl Settings {
 
     /// Settings for a test or an embedded caller: defaults plus the given database.
     pub fn for_service(service: &str, database_url: impl Into<String>) -> Self {
-        let mut settings = Self {
-            service: service.to_owned(),
-            database_url: database_url.into(),
-            ..Self::default()
-        };
+        let mut settings = Self { service: service.to_owned(), database_url: database_url.into(), ..Self::default() };
         settings.fill_defaults();
         settings
     }
@@ -158,9 +159,9 @@ impl Settings {
     pub fn upstream_map(&self) -> Result<BTreeMap<String, String>, SettingsError> {
         let mut map = BTreeMap::new();
         for pair in self.upstreams.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (name, url) = pair.split_once('=').ok_or_else(|| {
-                SettingsError::Value(format!("upstream `{pair}` is not `name=url`"))
-            })?;
+            let (name, url) = pair
+                .split_once('=')
+                .ok_or_else(|| SettingsError::Value(format!("upstream `{pair}` is not `name=url`")))?;
             map.insert(name.trim().to_owned(), url.trim().trim_end_matches('/').to_owned());
         }
         Ok(map)

@@ -20,8 +20,7 @@ pub fn init_logging(format: LogFormat) {
 
 static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
-const LATENCY_BUCKETS: &[f64] =
-    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The process's Prometheus handle, installing the recorder on first use. One process
 /// is one service instance, so the service name is a global label.

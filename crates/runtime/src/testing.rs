@@ -36,8 +36,13 @@ impl TestDatabase {
         if backend_is_postgres() {
             let name = format!("{}_{service}", unique_prefix());
             let server = postgres_server();
-            let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("PostgreSQL reachable for tests");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.expect("create test database");
+            let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("PostgreSQL reachable for tests");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             let _ = conn.close().await;
             Self { url: format!("{server}/{name}"), postgres_name: Some(name), _dir: None }
         } else {
@@ -57,7 +62,10 @@ impl Drop for TestDatabase {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async move {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await;
+                    let _ =
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+                            .execute(&mut conn)
+                            .await;
                 }
             });
         })
@@ -106,6 +114,11 @@ where
 }
 
 impl TestService {
+    /// Starts a graceful shutdown, as SIGTERM would.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
     /// GET `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.base)).send().await.expect("request sent")
@@ -139,5 +152,8 @@ pub async fn problem(response: reqwest::Response, status: reqwest::StatusCode) -
 
 /// The `field`s of a problem's `errors`.
 pub fn fields(problem: &serde_json::Value) -> Vec<String> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    problem["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }

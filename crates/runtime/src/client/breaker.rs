@@ -52,7 +52,8 @@ pub struct Breaker {
 impl Breaker {
     /// A closed breaker for `dependency`.
     pub fn new(dependency: &str, policy: BreakerPolicy) -> Self {
-        let breaker = Self { dependency: dependency.to_owned(), policy, inner: Mutex::new(Inner::Closed { failures: 0 }) };
+        let breaker =
+            Self { dependency: dependency.to_owned(), policy, inner: Mutex::new(Inner::Closed { failures: 0 }) };
         breaker.export(BreakerState::Closed);
         breaker
     }
@@ -129,7 +130,8 @@ impl Breaker {
             BreakerState::HalfOpen => "half_open",
         };
         tracing::info!(dependency = %self.dependency, state = name, "circuit breaker transition");
-        metrics::counter!("client_circuit_transitions_total", "dependency" => self.dependency.clone(), "to" => name).increment(1);
+        metrics::counter!("client_circuit_transitions_total", "dependency" => self.dependency.clone(), "to" => name)
+            .increment(1);
         self.export(to);
     }
 

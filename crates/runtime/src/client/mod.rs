@@ -181,9 +181,11 @@ impl ClientError {
     /// The problem an edge returns for this failure: 503 (504 for a timeout) with Retry-After.
     pub fn to_problem(&self) -> Problem {
         match self {
-            ClientError::Timeout { service } => Problem::new(StatusCode::GATEWAY_TIMEOUT, "dependency-timeout", "Dependency timed out")
-                .with_detail(format!("The {service} service did not answer in time."))
-                .with_retry_after(1),
+            ClientError::Timeout { service } => {
+                Problem::new(StatusCode::GATEWAY_TIMEOUT, "dependency-timeout", "Dependency timed out")
+                    .with_detail(format!("The {service} service did not answer in time."))
+                    .with_retry_after(1)
+            }
             ClientError::CircuitOpen { service } => {
                 Problem::unavailable(format!("The {service} service is failing; calls are paused briefly."), 5)
             }
@@ -213,10 +215,14 @@ const RETRY_TOKEN_CAP: i64 = 10_000;
 
 impl Dependency {
     fn earn(&self) {
-        let _ = self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some((t + 100).min(RETRY_TOKEN_CAP)));
+        let _ = self
+            .retry_tokens
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some((t + 100).min(RETRY_TOKEN_CAP)));
     }
     fn spend(&self) -> bool {
-        self.retry_tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| (t >= 1000).then_some(t - 1000)).is_ok()
+        self.retry_tokens
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| (t >= 1000).then_some(t - 1000))
+            .is_ok()
     }
     fn pick(&self, endpoints: &[Endpoint], tried: &[String], eject_for: Duration) -> Option<Endpoint> {
         let now = Instant::now();
@@ -259,7 +265,10 @@ enum Outcome {
     Done(Reply),
     /// Worth another attempt; `last` is the dependency's own answer (a 502/503), returned
     /// as is when the attempts run out.
-    Retry { error: ClientError, last: Option<Reply> },
+    Retry {
+        error: ClientError,
+        last: Option<Reply>,
+    },
     Fail(ClientError),
 }
 
@@ -336,7 +345,8 @@ impl ServiceClient {
         };
         metrics::histogram!("client_request_duration_seconds", "dependency" => service.to_owned())
             .record(started.elapsed().as_secs_f64());
-        metrics::counter!("client_requests_total", "dependency" => service.to_owned(), "outcome" => outcome).increment(1);
+        metrics::counter!("client_requests_total", "dependency" => service.to_owned(), "outcome" => outcome)
+            .increment(1);
         result
     }
 
@@ -397,12 +407,22 @@ impl ServiceClient {
         Outcome::Done(reply)
     }
 
-    fn failed(&self, service: &str, dep: &Dependency, endpoint: &Endpoint, call: &Call, err: reqwest::Error) -> Outcome {
+    fn failed(
+        &self,
+        service: &str,
+        dep: &Dependency,
+        endpoint: &Endpoint,
+        call: &Call,
+        err: reqwest::Error,
+    ) -> Outcome {
         dep.breaker.on_failure();
         if err.is_connect() {
             // Nothing reached the instance: safe to retry anywhere, whatever the method.
             dep.eject(&endpoint.id);
-            return Outcome::Retry { error: ClientError::Transport { service: service.to_owned(), source: err }, last: None };
+            return Outcome::Retry {
+                error: ClientError::Transport { service: service.to_owned(), source: err },
+                last: None,
+            };
         }
         let error = if err.is_timeout() {
             ClientError::Timeout { service: service.to_owned() }

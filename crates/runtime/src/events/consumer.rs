@@ -76,7 +76,12 @@ pub(crate) type SubscriptionTask = Box<dyn FnOnce(ConsumerEnv) -> Pin<Box<dyn Fu
 pub(crate) fn task<H: EventHandler>(subscription: Subscription, handler: H) -> SubscriptionTask {
     Box::new(move |env: ConsumerEnv| {
         Box::pin(async move {
-            let consumer = Arc::new(Consumer { name: format!("{}.{}", env.service, subscription.name), subscription, handler, env });
+            let consumer = Arc::new(Consumer {
+                name: format!("{}.{}", env.service, subscription.name),
+                subscription,
+                handler,
+                env,
+            });
             consumer.run().await;
         })
     })
@@ -108,7 +113,12 @@ impl<H: EventHandler> Consumer<H> {
 
     /// Embedded mode: one instance holds the lease and long-polls the producer's feed.
     async fn consume_feed(&self) {
-        let lease = Lease::new(self.env.db.clone(), format!("consumer:{}", self.name), &self.env.instance_id, Duration::from_secs(15));
+        let lease = Lease::new(
+            self.env.db.clone(),
+            format!("consumer:{}", self.name),
+            &self.env.instance_id,
+            Duration::from_secs(15),
+        );
         let mut backoff = Backoff::new();
         while !self.env.shutdown.is_cancelled() {
             match lease.try_acquire().await {
@@ -131,7 +141,8 @@ impl<H: EventHandler> Consumer<H> {
                     continue;
                 }
             };
-            let call = Call::get(format!("/v1/events?after={position}&limit=200&wait=5")).timeout(Duration::from_secs(8));
+            let call =
+                Call::get(format!("/v1/events?after={position}&limit=200&wait=5")).timeout(Duration::from_secs(8));
             let page = tokio::select! {
                 _ = self.env.shutdown.cancelled() => break,
                 reply = self.env.client.send(&self.subscription.source, call) => reply,
@@ -177,7 +188,12 @@ impl<H: EventHandler> Consumer<H> {
     /// Applies a batch in one transaction; when a handler fails, falls back to one event at a
     /// time so that a single bad event is retried and, at last, dead-lettered, instead of
     /// blocking the stream.
-    pub(crate) async fn apply_all(&self, events: &[Event], lease: Option<&Lease>, track_position: bool) -> Result<(), DbError> {
+    pub(crate) async fn apply_all(
+        &self,
+        events: &[Event],
+        lease: Option<&Lease>,
+        track_position: bool,
+    ) -> Result<(), DbError> {
         match self.apply(events, lease, track_position).await {
             Ok(Applied::Done) => return Ok(()),
             Ok(Applied::LostLease) => return Ok(()),
@@ -211,7 +227,12 @@ impl<H: EventHandler> Consumer<H> {
         Ok(())
     }
 
-    async fn apply(&self, events: &[Event], lease: Option<&Lease>, track_position: bool) -> Result<Applied, ApplyError> {
+    async fn apply(
+        &self,
+        events: &[Event],
+        lease: Option<&Lease>,
+        track_position: bool,
+    ) -> Result<Applied, ApplyError> {
         let mut tx = self.env.db.begin().await?;
         if let Some(lease) = lease {
             if !lease.renew_in(&mut tx).await? {
@@ -238,7 +259,11 @@ impl<H: EventHandler> Consumer<H> {
                 duplicates += 1;
                 continue;
             }
-            let trace = event.traceparent.as_deref().and_then(TraceContext::parse).map_or_else(TraceContext::new_root, |t| t.child());
+            let trace = event
+                .traceparent
+                .as_deref()
+                .and_then(TraceContext::parse)
+                .map_or_else(TraceContext::new_root, |t| t.child());
             let span = tracing::info_span!("event", consumer = %self.name, event_id = %event.id, event_type = %event.event_type, trace_id = %trace.trace_id());
             let ctx = RequestContext { trace, request_id: event.id.clone(), deadline: None };
             ctx.scope(self.handler.handle(&mut tx, event))
@@ -311,7 +336,6 @@ impl<H: EventHandler> Consumer<H> {
         &self.env.shutdown
     }
 }
-
 
 #[derive(Debug, thiserror::Error)]
 enum ApplyError {

@@ -48,7 +48,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
         (status = 400, description = "Invalid parameters", body = crate::http::ProblemSchema),
     )
 )]
-pub(crate) async fn feed(State(outbox): State<Outbox>, Query(params): Query<FeedParams>) -> Result<Json<FeedPage>, Problem> {
+pub(crate) async fn feed(
+    State(outbox): State<Outbox>,
+    Query(params): Query<FeedParams>,
+) -> Result<Json<FeedPage>, Problem> {
     let mut errors = Vec::new();
     let after = params.after.unwrap_or(0);
     if after < 0 {

@@ -8,8 +8,8 @@ pub(crate) mod feed;
 pub(crate) mod nats;
 mod outbox;
 
-pub use consumer::{EventHandler, HandlerError, Subscription};
 pub(crate) use consumer::{ConsumerEnv, SubscriptionTask, task as consumer_task};
+pub use consumer::{EventHandler, HandlerError, Subscription};
 pub use envelope::{Event, NewEvent};
 pub use feed::FeedPage;
 pub use outbox::Outbox;

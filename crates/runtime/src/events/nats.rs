@@ -69,7 +69,13 @@ impl NatsEnv {
 }
 
 /// Publishes the outbox while this instance holds the relay lease.
-pub(crate) async fn relay(outbox: Outbox, env: NatsEnv, service: String, instance: String, shutdown: CancellationToken) {
+pub(crate) async fn relay(
+    outbox: Outbox,
+    env: NatsEnv,
+    service: String,
+    instance: String,
+    shutdown: CancellationToken,
+) {
     let lease = Lease::new(outbox.db().clone(), "relay:nats", instance, Duration::from_secs(15));
     let mut backoff = Backoff::new();
     let pause = |d: Duration| {

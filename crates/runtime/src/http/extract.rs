@@ -60,7 +60,9 @@ fn json_problem(err: serde_path_to_error::Error<serde_json::Error>) -> Problem {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(json_problem)?;
-    de.end().map_err(|e| Problem::bad_request(format!("Trailing data after the JSON body: {}.", strip_position(&e.to_string()))))?;
+    de.end().map_err(|e| {
+        Problem::bad_request(format!("Trailing data after the JSON body: {}.", strip_position(&e.to_string())))
+    })?;
     Ok(value)
 }
 
@@ -79,8 +81,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
-                .with_detail("Send the body as `Content-Type: application/json`."));
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            )
+            .with_detail("Send the body as `Content-Type: application/json`."));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {

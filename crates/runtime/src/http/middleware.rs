@@ -28,10 +28,8 @@ fn valid_request_id(value: &HeaderValue) -> Option<String> {
 /// Outer layer: establishes the request's context and enforces its deadline.
 pub(crate) async fn context(State(observe): State<Arc<Observe>>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let request_id = headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(valid_request_id)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let request_id =
+        headers.get(REQUEST_ID_HEADER).and_then(valid_request_id).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let trace = headers
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
@@ -82,10 +80,30 @@ pub(crate) async fn metrics(matched: Option<MatchedPath>, req: Request, next: Ne
     let route = matched.map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
+    let in_flight = InFlight::enter(route.clone());
     let response = next.run(req).await;
+    drop(in_flight);
     let status = response.status().as_u16().to_string();
     metrics::histogram!("http_server_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
         .record(started.elapsed().as_secs_f64());
-    metrics::counter!("http_server_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
+    metrics::counter!("http_server_requests_total", "route" => route, "method" => method, "status" => status)
+        .increment(1);
     response
+}
+
+/// Counts a request in `http_server_requests_in_flight` until dropped, also when the client
+/// goes away and the handler's future is cancelled.
+struct InFlight(String);
+
+impl InFlight {
+    fn enter(route: String) -> Self {
+        metrics::gauge!("http_server_requests_in_flight", "route" => route.clone()).increment(1.0);
+        Self(route)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("http_server_requests_in_flight", "route" => std::mem::take(&mut self.0)).decrement(1.0);
+    }
 }

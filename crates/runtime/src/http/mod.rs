@@ -7,7 +7,7 @@ mod pagination;
 mod problem;
 
 pub use extract::{Json, Query};
-pub use pagination::{Cursor, PageParams, Page, MAX_PAGE_SIZE};
+pub use pagination::{Cursor, MAX_PAGE_SIZE, Page, PageParams};
 pub use problem::{FieldError, Problem, ProblemSchema};
 
 /// Header carrying the caller's remaining time budget in milliseconds.

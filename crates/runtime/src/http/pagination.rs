@@ -104,7 +104,11 @@ mod tests {
         assert_eq!(c, Cursor { limit: 5, after: Some("prod_1".into()) });
         for bad in ["!!!", "cHJvZF8x", ""] {
             let r = Cursor::try_from(PageParams { limit: None, after: Some(bad.into()) });
-            if bad.is_empty() { assert!(r.is_ok()); } else { assert!(r.is_err(), "{bad}"); }
+            if bad.is_empty() {
+                assert!(r.is_ok());
+            } else {
+                assert!(r.is_err(), "{bad}");
+            }
         }
     }
 

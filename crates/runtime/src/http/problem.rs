@@ -52,7 +52,15 @@ struct ProblemBody<'a> {
 impl Problem {
     /// A problem with a stable machine-readable `code` (the last segment of its `type`).
     pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
-        Self { status, code, title, detail: None, errors: Vec::new(), retry_after: None, extensions: Default::default() }
+        Self {
+            status,
+            code,
+            title,
+            detail: None,
+            errors: Vec::new(),
+            retry_after: None,
+            extensions: Default::default(),
+        }
     }
 
     /// 400: the request is malformed.
