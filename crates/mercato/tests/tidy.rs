@@ -91,7 +91,9 @@ fn only_the_store_speaks_sql() {
         for file in files {
             let in_store = file.strip_prefix(&src).is_ok_and(|p| p.starts_with("store"));
             let text = fs::read_to_string(&file).expect("source");
-            let speaks_sql = ["sqlx::query", "sqlx::raw_sql", "SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM"].iter().any(|s| text.contains(s));
+            let speaks_sql = ["sqlx::query", "sqlx::raw_sql", "SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM"]
+                .iter()
+                .any(|s| text.contains(s));
             assert!(in_store || !speaks_sql, "{} speaks SQL outside src/store/", file.display());
         }
     }
@@ -108,7 +110,11 @@ fn no_dumping_ground_modules() {
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let parent = file.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap_or_default();
         for bad in ["utils", "util", "common", "helpers", "misc"] {
-            assert!(stem != bad && !(stem == "mod" && parent == bad), "{} is a dumping ground; name modules after what they hold", file.display());
+            assert!(
+                stem != bad && !(stem == "mod" && parent == bad),
+                "{} is a dumping ground; name modules after what they hold",
+                file.display()
+            );
         }
     }
 }

@@ -1,0 +1,176 @@
+//! Loads the demo catalog through the public API, as any client would: categories, locations,
+//! products (each with an Idempotency-Key, so a re-run after an interruption completes the
+//! catalog without duplicates), then stock once inventory has learned each SKU from catalog's
+//! events.
+
+mod demo;
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use futures::StreamExt as _;
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::cli::SeedArgs;
+
+/// What was loaded.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Categories.
+    pub categories: usize,
+    /// Locations.
+    pub locations: usize,
+    /// Products.
+    pub products: usize,
+    /// SKUs.
+    pub skus: usize,
+    /// Stock records set.
+    pub stock_records: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} products ({} SKUs) in {} categories, stock at {} locations",
+            self.products, self.skus, self.categories, self.locations
+        )
+    }
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    /// POSTs as staff, retrying while the platform is briefly unavailable (503).
+    async fn post(&self, path: &str, body: &Value, key: Option<&str>) -> anyhow::Result<(StatusCode, Value)> {
+        let mut delay = Duration::from_millis(100);
+        for _ in 0..20 {
+            let mut request = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body);
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            match request.send().await {
+                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
+                    let status = response.status();
+                    return Ok((status, response.json().await.unwrap_or(Value::Null)));
+                }
+                _ => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        bail!("{path} stayed unavailable")
+    }
+
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await?.error_for_status()?;
+        Ok(response.json().await?)
+    }
+}
+
+fn created_or_exists(path: &str, status: StatusCode, body: &Value) -> anyhow::Result<()> {
+    if status.is_success() || status == StatusCode::CONFLICT {
+        Ok(())
+    } else {
+        bail!("{path} answered {status}: {body}")
+    }
+}
+
+/// Loads `products` demo products into the platform behind `gateway`.
+pub async fn load(gateway: &str, token: &str, products: usize) -> anyhow::Result<Summary> {
+    let api = Api {
+        http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?,
+        base: gateway.to_owned(),
+        token: token.to_owned(),
+    };
+
+    let categories = demo::categories();
+    for category in &categories {
+        let (status, body) = api.post("/api/v1/categories", &serde_json::to_value(category)?, None).await?;
+        created_or_exists("categories", status, &body)?;
+    }
+    let locations = demo::locations();
+    for location in &locations {
+        let (status, body) = api.post("/api/v1/locations", &serde_json::to_value(location)?, None).await?;
+        created_or_exists("locations", status, &body)?;
+    }
+
+    let catalog = demo::products(products);
+    let total = catalog.len();
+    let mut done = 0;
+    let mut uploads = futures::stream::iter(catalog.iter().enumerate().map(|(i, product)| {
+        let api = &api;
+        async move {
+            let body = serde_json::to_value(product)?;
+            let (status, answer) = api.post("/api/v1/products", &body, Some(&format!("demo-product-{i:05}"))).await?;
+            created_or_exists("products", status, &answer)
+        }
+    }))
+    .buffer_unordered(8);
+    while let Some(result) = uploads.next().await {
+        result?;
+        done += 1;
+        if done % 300 == 0 || done == total {
+            eprintln!("  products {done}/{total}");
+        }
+    }
+    drop(uploads);
+
+    // Stock: inventory learns SKUs from catalog's events, a moment after each product exists.
+    let skus: Vec<&str> = catalog.iter().flat_map(|p| p.variants.iter().map(|v| v.sku.as_str())).collect();
+    let mut stock_records = 0;
+    for chunk in skus.chunks(100) {
+        wait_until_known(&api, chunk).await?;
+        let items: Vec<Value> = chunk
+            .iter()
+            .flat_map(|sku| {
+                locations
+                    .iter()
+                    .map(move |l| json!({ "sku": sku, "location": l.code, "on_hand": demo::on_hand(sku, &l.code) }))
+            })
+            .collect();
+        stock_records += items.len();
+        let (status, body) = api.post("/api/v1/stock/batch", &json!({ "items": items }), None).await?;
+        created_or_exists("stock", status, &body)?;
+    }
+    Ok(Summary {
+        categories: categories.len(),
+        locations: locations.len(),
+        products: total,
+        skus: skus.len(),
+        stock_records,
+    })
+}
+
+async fn wait_until_known(api: &Api, skus: &[&str]) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let query = format!("/api/v1/availability?sku={}", skus.join(","));
+    loop {
+        let answer = api.get(&query).await.context("reading availability")?;
+        let known = answer["data"].as_array().is_some_and(|d| d.iter().all(|a| a["known"] == true));
+        if known {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("inventory did not learn the demo SKUs from catalog's events within 2 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `mercato seed`: loads the demo catalog into a running platform.
+pub async fn command(args: SeedArgs) -> anyhow::Result<()> {
+    let state = crate::state::read(&args.data.data_dir)?;
+    let summary = load(&state.gateway_url, &state.staff_token, args.products).await?;
+    let _ = std::fs::write(args.data.data_dir.join("seeded"), serde_json::to_vec_pretty(&summary)?);
+    println!("Loaded {summary}.");
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! The services this binary can run, and in which order the supervisor starts them.
+
+use std::process::ExitCode;
+
+/// A service the platform runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceSpec {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether it is the public edge (fixed public port, shared by its replicas).
+    pub edge: bool,
+    /// Whether it has a database.
+    pub stateful: bool,
+}
+
+/// Every service, in start order: owners of data first, the edge last.
+pub const SERVICES: &[ServiceSpec] = &[
+    ServiceSpec { name: catalog::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: inventory::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
+];
+
+/// Whether `name` is a service.
+pub fn exists(name: &str) -> bool {
+    SERVICES.iter().any(|s| s.name == name)
+}
+
+/// All service names.
+pub fn names() -> Vec<&'static str> {
+    SERVICES.iter().map(|s| s.name).collect()
+}
+
+/// Runs service `name` in this process until it is stopped.
+pub fn run(name: &str) -> ExitCode {
+    match name {
+        catalog::SERVICE => runtime::run(catalog::SERVICE, catalog::build),
+        inventory::SERVICE => runtime::run(inventory::SERVICE, inventory::build),
+        gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),
+        other => {
+            eprintln!("mercato: no service named `{other}` (known: {})", names().join(", "));
+            ExitCode::from(2)
+        }
+    }
+}
