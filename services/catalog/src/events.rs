@@ -7,7 +7,8 @@ use runtime::events::{NewEvent, Outbox};
 
 fn new_event<E: EventType>(event: &E) -> NewEvent {
     // Serialising our own snapshot types cannot fail (string keys, no non-finite floats).
-    NewEvent::new(E::TYPE, E::VERSION, event.subject(), event).unwrap_or_else(|e| unreachable!("product snapshot serialises: {e}"))
+    NewEvent::new(E::TYPE, E::VERSION, event.subject(), event)
+        .unwrap_or_else(|e| unreachable!("product snapshot serialises: {e}"))
 }
 
 /// Appends `product.created`.

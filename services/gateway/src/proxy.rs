@@ -1,8 +1,8 @@
 //! Forwarding one public request to its owner.
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use runtime::client::Call;
@@ -11,9 +11,11 @@ use runtime::http::Problem;
 use super::Gateway;
 
 /// Request headers a service may need; everything else (cookies, hop-by-hop) stays here.
-const FORWARDED_REQUEST: &[&str] = &["authorization", "content-type", "accept", "idempotency-key", "if-match", "if-none-match"];
+const FORWARDED_REQUEST: &[&str] =
+    &["authorization", "content-type", "accept", "idempotency-key", "if-match", "if-none-match"];
 /// Response headers worth passing back.
-const FORWARDED_RESPONSE: &[&str] = &["content-type", "etag", "location", "retry-after", "idempotent-replayed", "cache-control"];
+const FORWARDED_RESPONSE: &[&str] =
+    &["content-type", "etag", "location", "retry-after", "idempotent-replayed", "cache-control"];
 
 /// `ANY /api/v1/{*rest}`.
 pub(crate) async fn forward(
@@ -78,7 +80,9 @@ pub(crate) async fn forward(
 /// Services answer with their own `/v1/...` locations; callers of the gateway need `/api/v1/...`.
 fn public_location(value: &HeaderValue) -> HeaderValue {
     match value.to_str() {
-        Ok(text) if text.starts_with("/v1/") => HeaderValue::from_str(&format!("/api{text}")).unwrap_or_else(|_| value.clone()),
+        Ok(text) if text.starts_with("/v1/") => {
+            HeaderValue::from_str(&format!("/api{text}")).unwrap_or_else(|_| value.clone())
+        }
         _ => value.clone(),
     }
 }

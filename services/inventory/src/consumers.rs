@@ -17,7 +17,8 @@ impl EventHandler for Products {
             ProductCreated::TYPE => (event.decode::<ProductCreated>()?.product, "active"),
             ProductUpdated::TYPE => {
                 let product = event.decode::<ProductUpdated>()?.product;
-                let status = if product.status == contracts::catalog::ProductStatus::Archived { "archived" } else { "active" };
+                let status =
+                    if product.status == contracts::catalog::ProductStatus::Archived { "archived" } else { "active" };
                 (product, status)
             }
             ProductArchived::TYPE => (event.decode::<ProductArchived>()?.product, "archived"),

@@ -129,7 +129,10 @@ impl Check {
                 && m.url.len() <= 500
                 && !m.url.chars().any(char::is_whitespace);
             if !url_ok {
-                self.fail(format!("{field}[{i}].url"), "must be an https:// URL or a path starting with '/', up to 500 characters");
+                self.fail(
+                    format!("{field}[{i}].url"),
+                    "must be an https:// URL or a path starting with '/', up to 500 characters",
+                );
             }
             if m.alt.trim().is_empty() || m.alt.chars().count() > 200 {
                 self.fail(format!("{field}[{i}].alt"), "alternative text is required, up to 200 characters");
@@ -178,7 +181,9 @@ pub fn validate_variant(v: &NewVariant) -> Result<ValidVariant, Vec<FieldError>>
     let variant = check.variant("", v);
     match (variant, check.errors.is_empty()) {
         (Some(v), true) => Ok(v),
-        _ => Err(check.errors.into_iter().map(|e| FieldError::new(e.field.trim_start_matches('.'), e.message)).collect()),
+        _ => {
+            Err(check.errors.into_iter().map(|e| FieldError::new(e.field.trim_start_matches('.'), e.message)).collect())
+        }
     }
 }
 
@@ -189,7 +194,8 @@ impl TryFrom<NewProduct> for ValidProduct {
         let mut check = Check::new();
         let name = check.text("name", &dto.name, MAX_NAME, true);
         let slug = check.slug("slug", dto.slug.as_deref(), &name);
-        let description = check.text("description", dto.description.as_deref().unwrap_or_default(), MAX_DESCRIPTION, false);
+        let description =
+            check.text("description", dto.description.as_deref().unwrap_or_default(), MAX_DESCRIPTION, false);
         let brand = dto.brand.as_deref().map(|b| check.text("brand", b, 100, true));
         check.attributes("attributes", &dto.attributes);
         check.media("media", &dto.media);
@@ -238,7 +244,15 @@ impl TryFrom<ProductPatch> for ValidPatch {
         if let Some(media) = &dto.media {
             check.media("media", media);
         }
-        let patch = ValidPatch { slug, name, description, brand, category: dto.category, attributes: dto.attributes, media: dto.media };
+        let patch = ValidPatch {
+            slug,
+            name,
+            description,
+            brand,
+            category: dto.category,
+            attributes: dto.attributes,
+            media: dto.media,
+        };
         check.finish(patch)
     }
 }

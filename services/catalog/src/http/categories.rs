@@ -36,7 +36,11 @@ async fn list_categories(State(state): State<AppState>) -> Result<Json<CategoryL
     ),
     security(("staff" = []))
 )]
-async fn create_category(State(state): State<AppState>, _staff: Staff, Json(dto): Json<NewCategory>) -> Result<(StatusCode, Json<Category>), ApiError> {
+async fn create_category(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Json(dto): Json<NewCategory>,
+) -> Result<(StatusCode, Json<Category>), ApiError> {
     let valid = ValidCategory::try_from(dto).map_err(ApiError::Invalid)?;
     let mut tx = state.db.begin().await?;
     if categories::slug_taken(&mut tx, valid.slug.as_str()).await? {

@@ -57,11 +57,10 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     if text == "*" {
         return Ok(None);
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| Problem::bad_request("If-Match must be an ETag this API issued.").with_errors(vec![FieldError::new("If-Match", "not an ETag of this resource")]))
+    text.trim_start_matches("W/").trim_matches('"').parse::<i64>().map(Some).map_err(|_| {
+        Problem::bad_request("If-Match must be an ETag this API issued.")
+            .with_errors(vec![FieldError::new("If-Match", "not an ETag of this resource")])
+    })
 }
 
 async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
@@ -79,7 +78,10 @@ async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError
         (status = 400, description = "Invalid parameters", body = ProblemSchema),
     )
 )]
-async fn list_products(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<ProductList>, ApiError> {
+async fn list_products(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<ProductList>, ApiError> {
     let cursor = Cursor::try_from(PageParams { limit: params.limit, after: params.after })?;
     let status = match params.status.as_deref() {
         None | Some("active") => Some(ProductStatus::Active),
@@ -127,7 +129,10 @@ async fn get_product(State(state): State<AppState>, Path(reference): Path<String
     Ok(with_etag(StatusCode::OK, &product))
 }
 
-async fn resolve_category(tx: &mut Tx, reference: Option<&str>) -> Result<Option<contracts::catalog::CategorySummary>, ApiError> {
+async fn resolve_category(
+    tx: &mut Tx,
+    reference: Option<&str>,
+) -> Result<Option<contracts::catalog::CategorySummary>, ApiError> {
     let Some(reference) = reference else { return Ok(None) };
     match categories::find(tx, reference).await? {
         Some(c) => Ok(Some(categories::summary(&c))),
@@ -173,7 +178,12 @@ async fn create_product(
     }
 }
 
-async fn try_create(state: &AppState, key: Option<&IdempotencyKey>, fingerprint: &str, valid: &ValidProduct) -> Result<Response, ApiError> {
+async fn try_create(
+    state: &AppState,
+    key: Option<&IdempotencyKey>,
+    fingerprint: &str,
+    valid: &ValidProduct,
+) -> Result<Response, ApiError> {
     let mut tx = state.db.begin().await?;
     if let Some(key) = key {
         match idempotency::check(&mut tx, CREATE_SCOPE, key, fingerprint).await? {
@@ -321,7 +331,11 @@ async fn add_variant(
     ),
     security(("staff" = []))
 )]
-async fn archive_product(State(state): State<AppState>, _staff: Staff, Path(reference): Path<String>) -> Result<Response, ApiError> {
+async fn archive_product(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(reference): Path<String>,
+) -> Result<Response, ApiError> {
     let mut tx = state.db.begin().await?;
     let current = products::find(&mut tx, &reference).await?.ok_or(ApiError::ProductNotFound)?;
     if current.status == ProductStatus::Archived {

@@ -105,7 +105,12 @@ pub struct Filter {
 }
 
 /// A page of products in id (= creation) order, `limit + 1` to tell whether more follow.
-pub async fn list(conn: &mut AnyConnection, filter: &Filter, after: Option<&str>, limit: u32) -> Result<Vec<Product>, DbError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Product>, DbError> {
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     if let Some(after) = after {
@@ -124,7 +129,8 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter, after: Option<&str>
         binds.extend(categories.iter().map(|c| c.to_string()));
         conditions.push(format!("p.category_id IN ({})", placeholders(start, categories.len())));
     }
-    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let where_clause =
+        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM products p LEFT JOIN categories c ON c.id = p.category_id {where_clause} ORDER BY p.id LIMIT {}",
         limit + 1
@@ -141,7 +147,9 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter, after: Option<&str>
 
 /// A product by id or slug.
 pub async fn find(conn: &mut AnyConnection, reference: &str) -> Result<Option<Product>, DbError> {
-    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = $1 OR p.slug = $1");
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = $1 OR p.slug = $1"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reference).fetch_optional(&mut *conn).await?;
     let Some(row) = row else { return Ok(None) };
     let mut products = vec![product_without_variants(&row)?];
@@ -172,17 +180,24 @@ pub async fn slug_taken(tx: &mut Tx, slug: &str, except: Option<&ProductId>) -> 
     })
 }
 
-async fn insert_variant(tx: &mut Tx, product_id: &ProductId, v: &ValidVariant, position: i64) -> Result<Variant, DbError> {
+async fn insert_variant(
+    tx: &mut Tx,
+    product_id: &ProductId,
+    v: &ValidVariant,
+    position: i64,
+) -> Result<Variant, DbError> {
     let id = VariantId::generate();
-    sqlx::query("INSERT INTO variants (id, product_id, sku, name, attributes, position) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(id.as_str())
-        .bind(product_id.as_str())
-        .bind(v.sku.as_str())
-        .bind(&v.name)
-        .bind(serde_json::to_string(&v.attributes).unwrap_or_default())
-        .bind(position)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO variants (id, product_id, sku, name, attributes, position) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.as_str())
+    .bind(product_id.as_str())
+    .bind(v.sku.as_str())
+    .bind(&v.name)
+    .bind(serde_json::to_string(&v.attributes).unwrap_or_default())
+    .bind(position)
+    .execute(&mut **tx)
+    .await?;
     Ok(Variant { id, sku: v.sku.clone(), name: v.name.clone(), attributes: v.attributes.clone() })
 }
 

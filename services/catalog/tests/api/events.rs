@@ -58,3 +58,32 @@ async fn feed_parameters_are_validated() {
         assert_eq!(fields(&p), vec![field], "{query}");
     }
 }
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_requests_and_refuses_new_ones() {
+    let app = spawn_app().await;
+    let in_flight = app.http.get(format!("{}/v1/events?after=0&wait=2", app.base)).timeout(SHORT).send();
+    let stop = async {
+        // Stop once the long poll is inside its handler.
+        let deadline = tokio::time::Instant::now() + SHORT;
+        loop {
+            let metrics = app.get("/metrics").await.text().await.expect("metrics");
+            let polling = metrics.lines().any(|l| {
+                l.starts_with("http_server_requests_in_flight")
+                    && l.contains("route=\"/v1/events\"")
+                    && l.ends_with(" 1")
+            });
+            if polling {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the long poll never reached the handler");
+            tokio::task::yield_now().await;
+        }
+        app.begin_shutdown();
+    };
+    let (answered, ()) = tokio::join!(in_flight, stop);
+    let answered = answered.expect("the in-flight request completes during the drain");
+    assert_eq!(answered.status(), StatusCode::OK);
+    let refused = reqwest::Client::new().get(format!("{}/health/live", app.base)).timeout(SHORT).send().await;
+    assert!(refused.is_err(), "no new connections after the drain");
+}

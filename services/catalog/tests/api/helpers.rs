@@ -26,7 +26,12 @@ pub async fn spawn_app() -> TestApp {
 
 impl TestApp {
     pub async fn post_with_key(&self, path: &str, key: &str, body: &Value) -> Response {
-        self.staff(reqwest::Method::POST, path).header("Idempotency-Key", key).json(body).send().await.expect("request sent")
+        self.staff(reqwest::Method::POST, path)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn patch(&self, path: &str, if_match: Option<&str>, body: &Value) -> Response {
@@ -49,7 +54,8 @@ impl TestApp {
         let mut out = Vec::new();
         let mut after = String::new();
         loop {
-            let page: Value = self.get(&format!("/v1/products?status=all&limit=100&after={after}")).await.json().await.expect("json");
+            let page: Value =
+                self.get(&format!("/v1/products?status=all&limit=100&after={after}")).await.json().await.expect("json");
             out.extend(page["data"].as_array().cloned().unwrap_or_default());
             match page["next"].as_str() {
                 Some(next) => after = next.to_owned(),

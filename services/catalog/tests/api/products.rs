@@ -47,7 +47,10 @@ async fn pagination_visits_every_product_once_in_creation_order() {
 async fn categories_filter_includes_subcategories() {
     let app = spawn_app().await;
     assert_eq!(app.post("/v1/categories", &json!({ "name": "Apparel" })).await.status(), StatusCode::CREATED);
-    assert_eq!(app.post("/v1/categories", &json!({ "name": "T-Shirts", "parent": "apparel" })).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post("/v1/categories", &json!({ "name": "T-Shirts", "parent": "apparel" })).await.status(),
+        StatusCode::CREATED
+    );
     let mut tee = product_body("tee", &["TEE-1"]);
     tee["category"] = json!("t-shirts");
     assert_eq!(app.post("/v1/products", &tee).await.status(), StatusCode::CREATED);

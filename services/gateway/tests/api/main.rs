@@ -47,7 +47,13 @@ async fn the_circuit_opens_after_repeated_failures() {
     }
     assert!(details.last().is_some_and(|d| d.contains("paused")), "{details:?}");
     let metrics = gw.get("/metrics").await.text().await.expect("text");
-    assert!(metrics.lines().any(|l| l.starts_with("client_circuit_transitions_total") && l.contains("dependency=\"catalog\",to=\"open\"")), "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("client_circuit_transitions_total")
+                && l.contains("dependency=\"catalog\",to=\"open\"")),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -55,6 +61,12 @@ async fn requests_get_a_request_id_and_keep_a_valid_one() {
     let gw = gateway(String::new()).await;
     let generated = gw.get("/api/v1/products").await;
     assert!(generated.headers().contains_key("x-request-id"));
-    let kept = gw.http.get(format!("{}/api/v1/products", gw.base)).header("x-request-id", "req-abc-123").send().await.expect("sent");
+    let kept = gw
+        .http
+        .get(format!("{}/api/v1/products", gw.base))
+        .header("x-request-id", "req-abc-123")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(kept.headers()["x-request-id"], "req-abc-123");
 }

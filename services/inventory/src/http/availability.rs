@@ -39,7 +39,11 @@ fn parse_skus(query: Option<&str>) -> Result<Vec<Sku>, Problem> {
     if skus.len() > MAX_SKUS {
         errors.push(FieldError::new("sku", format!("at most {MAX_SKUS} SKUs per request")));
     }
-    if errors.is_empty() { Ok(skus) } else { Err(Problem::bad_request("Invalid availability query; see `errors`.").with_errors(errors)) }
+    if errors.is_empty() {
+        Ok(skus)
+    } else {
+        Err(Problem::bad_request("Invalid availability query; see `errors`.").with_errors(errors))
+    }
 }
 
 /// Available-to-promise of one or more SKUs, per location and in total.
@@ -53,7 +57,10 @@ fn parse_skus(query: Option<&str>) -> Result<Vec<Sku>, Problem> {
         (status = 400, description = "No, invalid or too many SKUs", body = ProblemSchema),
     )
 )]
-async fn get_availability(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<AvailabilityList>, ApiError> {
+async fn get_availability(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AvailabilityList>, ApiError> {
     let skus = parse_skus(query.as_deref())?;
     let mut conn = conn(&state.db).await?;
     Ok(Json(AvailabilityList { data: stock::availability(&mut conn, &skus).await? }))

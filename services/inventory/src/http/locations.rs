@@ -36,7 +36,11 @@ async fn list_locations(State(state): State<AppState>) -> Result<Json<LocationLi
     ),
     security(("staff" = []))
 )]
-async fn create_location(State(state): State<AppState>, _staff: Staff, Json(dto): Json<NewLocation>) -> Result<(StatusCode, Json<Location>), ApiError> {
+async fn create_location(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Json(dto): Json<NewLocation>,
+) -> Result<(StatusCode, Json<Location>), ApiError> {
     let valid = ValidLocation::try_from(dto).map_err(ApiError::Invalid)?;
     let mut tx = state.db.begin().await?;
     if locations::by_code(&mut tx, valid.code.as_str()).await?.is_some() {

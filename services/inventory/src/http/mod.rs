@@ -73,7 +73,9 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %err, cause = %cause, "inventory request failed");
                 match err {
                     DbError::Unavailable(_) => Problem::unavailable("The inventory database is unavailable.", 2),
-                    _ if err.is_unique_violation() => Problem::conflict("conflict", "A concurrent change conflicts with this one; retry."),
+                    _ if err.is_unique_violation() => {
+                        Problem::conflict("conflict", "A concurrent change conflicts with this one; retry.")
+                    }
                     _ => Problem::internal(),
                 }
             }

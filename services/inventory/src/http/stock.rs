@@ -49,12 +49,16 @@ pub struct StockParams {
         (status = 400, description = "Invalid parameters", body = ProblemSchema),
     )
 )]
-async fn list_stock(State(state): State<AppState>, Query(params): Query<StockParams>) -> Result<Json<StockList>, ApiError> {
+async fn list_stock(
+    State(state): State<AppState>,
+    Query(params): Query<StockParams>,
+) -> Result<Json<StockList>, ApiError> {
     let cursor = Cursor::try_from(PageParams { limit: params.limit, after: params.after })?;
     let after = match cursor.after.as_deref() {
         None => None,
         Some(key) => Some(key.split_once('|').ok_or_else(|| {
-            Problem::bad_request("Invalid cursor.").with_errors(vec![FieldError::new("after", "is not a cursor this API issued")])
+            Problem::bad_request("Invalid cursor.")
+                .with_errors(vec![FieldError::new("after", "is not a cursor this API issued")])
         })?),
     };
     let mut conn = conn(&state.db).await?;
@@ -111,8 +115,9 @@ async fn set_stock(
 ) -> Result<Json<StockLevel>, ApiError> {
     let on_hand = OnHand::parse(dto.on_hand).map_err(|e| ApiError::Invalid(vec![stock_error("on_hand", e)]))?;
     let mut tx = state.db.begin().await?;
-    let (location_id, current) =
-        stock::get(&mut tx, &sku, &location).await?.ok_or(ApiError::NotFound("No stock record for that SKU at that location."))?;
+    let (location_id, current) = stock::get(&mut tx, &sku, &location)
+        .await?
+        .ok_or(ApiError::NotFound("No stock record for that SKU at that location."))?;
     let on_hand = on_hand.covers(current.reserved).map_err(|e| {
         ApiError::Problem(
             Problem::conflict("below-reserved", "Stock cannot go below what is reserved for checkouts in progress.")
@@ -123,7 +128,12 @@ async fn set_stock(
         return Ok(Json(current));
     }
     stock::set_on_hand(&mut tx, &sku, &location_id, on_hand).await?;
-    let level = StockLevel { on_hand: on_hand.get(), available: available(on_hand.get(), current.reserved), updated_at: runtime::db::now(), ..current };
+    let level = StockLevel {
+        on_hand: on_hand.get(),
+        available: available(on_hand.get(), current.reserved),
+        updated_at: runtime::db::now(),
+        ..current
+    };
     stock_changed(&state.outbox, &mut tx, &level).await?;
     state.outbox.commit(tx).await?;
     Ok(Json(level))
@@ -141,7 +151,11 @@ async fn set_stock(
     ),
     security(("staff" = []))
 )]
-async fn set_stock_batch(State(state): State<AppState>, _staff: Staff, Json(batch): Json<StockBatch>) -> Result<(StatusCode, Json<StockList>), ApiError> {
+async fn set_stock_batch(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Json(batch): Json<StockBatch>,
+) -> Result<(StatusCode, Json<StockList>), ApiError> {
     if batch.items.is_empty() || batch.items.len() > MAX_BATCH {
         return Err(ApiError::Invalid(vec![FieldError::new("items", format!("1 to {MAX_BATCH} lines"))]));
     }
@@ -150,7 +164,9 @@ async fn set_stock_batch(State(state): State<AppState>, _staff: Staff, Json(batc
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| OnHand::parse(item.on_hand).map_err(|e| errors.push(stock_error(&format!("items[{i}].on_hand"), e))).ok())
+        .map(|(i, item)| {
+            OnHand::parse(item.on_hand).map_err(|e| errors.push(stock_error(&format!("items[{i}].on_hand"), e))).ok()
+        })
         .collect();
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
@@ -172,7 +188,12 @@ async fn set_stock_batch(State(state): State<AppState>, _staff: Staff, Json(batc
         };
         if on_hand.get() != current.on_hand {
             stock::set_on_hand(&mut tx, &item.sku, &location_id, on_hand).await?;
-            let level = StockLevel { on_hand: on_hand.get(), available: available(on_hand.get(), current.reserved), updated_at: runtime::db::now(), ..current };
+            let level = StockLevel {
+                on_hand: on_hand.get(),
+                available: available(on_hand.get(), current.reserved),
+                updated_at: runtime::db::now(),
+                ..current
+            };
             stock_changed(&state.outbox, &mut tx, &level).await?;
             levels.push(level);
         } else {

@@ -34,7 +34,10 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Location>, DbError> {
 
 /// A location by code.
 pub async fn by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Location>, DbError> {
-    let row = sqlx::query("SELECT id, code, name, kind FROM locations WHERE code = $1").bind(code).fetch_optional(conn).await?;
+    let row = sqlx::query("SELECT id, code, name, kind FROM locations WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(location).transpose()
 }
 
@@ -50,10 +53,12 @@ pub async fn insert(tx: &mut Tx, valid: &ValidLocation) -> Result<Location, DbEr
         .bind(&now)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("INSERT INTO stock (sku, location_id, on_hand, reserved, updated_at) SELECT sku, $1, 0, 0, $2 FROM skus")
-        .bind(id.as_str())
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO stock (sku, location_id, on_hand, reserved, updated_at) SELECT sku, $1, 0, 0, $2 FROM skus",
+    )
+    .bind(id.as_str())
+    .bind(&now)
+    .execute(&mut **tx)
+    .await?;
     Ok(Location { id, code: valid.code.as_str().to_owned(), name: valid.name.clone(), kind: valid.kind })
 }

@@ -49,7 +49,13 @@ pub async fn availability(conn: &mut AnyConnection, skus: &[Sku]) -> Result<Vec<
         if let Some(code) = code {
             let on_hand: i64 = row.try_get("on_hand")?;
             let reserved: i64 = row.try_get("reserved")?;
-            entry.push(LocationAvailability { location: code, name: row.try_get("name")?, on_hand, reserved, available: available(on_hand, reserved) });
+            entry.push(LocationAvailability {
+                location: code,
+                name: row.try_get("name")?,
+                on_hand,
+                reserved,
+                available: available(on_hand, reserved),
+            });
         }
     }
     Ok(skus
@@ -67,7 +73,12 @@ pub async fn availability(conn: &mut AnyConnection, skus: &[Sku]) -> Result<Vec<
 }
 
 /// A page of stock records ordered by SKU then location, `limit + 1` rows.
-pub async fn list(conn: &mut AnyConnection, after: Option<(&str, &str)>, sku: Option<&str>, limit: u32) -> Result<Vec<StockLevel>, DbError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    after: Option<(&str, &str)>,
+    sku: Option<&str>,
+    limit: u32,
+) -> Result<Vec<StockLevel>, DbError> {
     let mut conditions = Vec::new();
     let mut binds: Vec<&str> = Vec::new();
     if let Some((after_sku, after_code)) = after {
@@ -79,7 +90,8 @@ pub async fn list(conn: &mut AnyConnection, after: Option<(&str, &str)>, sku: Op
         binds.push(sku);
         conditions.push(format!("s.sku = ${}", binds.len()));
     }
-    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let where_clause =
+        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!(
         "SELECT s.sku, l.code, s.on_hand, s.reserved, s.updated_at FROM stock s JOIN locations l ON l.id = s.location_id
          {where_clause} ORDER BY s.sku, l.code LIMIT {}",

@@ -25,7 +25,9 @@ pub async fn spawn_app() -> TestApp {
 
 impl TestApp {
     pub async fn create_location(&self, code: &str) -> Value {
-        let response = self.post("/v1/locations", &json!({ "code": code, "name": format!("Location {code}"), "kind": "warehouse" })).await;
+        let response = self
+            .post("/v1/locations", &json!({ "code": code, "name": format!("Location {code}"), "kind": "warehouse" }))
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.expect("json")
     }

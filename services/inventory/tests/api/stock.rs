@@ -35,9 +35,13 @@ async fn setting_stock_changes_availability_and_publishes_an_event() {
     assert_eq!(a["data"][0]["available"], 12);
 
     let events: Value = app.get("/v1/events?after=0").await.json().await.expect("json");
-    let changed: Vec<_> = events["data"].as_array().expect("data").iter().filter(|e| e["type"] == "stock.changed").collect();
+    let changed: Vec<_> =
+        events["data"].as_array().expect("data").iter().filter(|e| e["type"] == "stock.changed").collect();
     assert_eq!(changed.len(), 2);
-    assert_eq!(changed[0]["data"], json!({ "sku": "MUG-1", "location": "a-dc", "on_hand": 7, "reserved": 0, "available": 7 }));
+    assert_eq!(
+        changed[0]["data"],
+        json!({ "sku": "MUG-1", "location": "a-dc", "on_hand": 7, "reserved": 0, "available": 7 })
+    );
 }
 
 #[tokio::test]
@@ -47,13 +51,19 @@ async fn negative_unknown_and_malformed_stock_changes_nothing() {
     app.learn_product(&["PEN-1"]).await;
     app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": 3 })).await;
 
-    let p = problem(app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": -1 })).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let p = problem(app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": -1 })).await, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
     assert_eq!(fields(&p), vec!["on_hand"]);
     problem(app.put("/v1/stock/NOPE-1/a-dc", &json!({ "on_hand": 1 })).await, StatusCode::NOT_FOUND).await;
     problem(app.put("/v1/stock/PEN-1/nowhere", &json!({ "on_hand": 1 })).await, StatusCode::NOT_FOUND).await;
-    let p = problem(app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": 1, "extra": true })).await, StatusCode::BAD_REQUEST).await;
+    let p = problem(
+        app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": 1, "extra": true })).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert_eq!(fields(&p), vec!["extra"]);
-    let p = problem(app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": "lots" })).await, StatusCode::BAD_REQUEST).await;
+    let p =
+        problem(app.put("/v1/stock/PEN-1/a-dc", &json!({ "on_hand": "lots" })).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(fields(&p), vec!["on_hand"]);
     problem(app.get("/v1/stock/NOPE-1").await, StatusCode::NOT_FOUND).await;
 
