@@ -63,6 +63,21 @@ impl From<sqlx::Error> for DbError {
 }
 
 impl DbError {
+    /// The problem a request answers with when its database failed: 503 while the database
+    /// is unreachable, 409 when a concurrent write won a uniqueness race, else 500. Pure: the
+    /// caller logs.
+    pub fn to_problem(&self, service: &str) -> crate::http::Problem {
+        match self {
+            DbError::Unavailable(_) => {
+                crate::http::Problem::unavailable(format!("The {service} database is unavailable."), 2)
+            }
+            _ if self.is_unique_violation() => {
+                crate::http::Problem::conflict("conflict", "A concurrent change conflicts with this one; retry.")
+            }
+            _ => crate::http::Problem::internal(),
+        }
+    }
+
     /// Whether this is a unique-constraint violation, optionally on a named constraint/index.
     pub fn is_unique_violation(&self) -> bool {
         match self {
@@ -82,6 +97,17 @@ impl DbError {
             _ => false,
         }
     }
+}
+
+/// The calling service's [`Migrations`], from its `migrations/sqlite` and
+/// `migrations/postgres` directories (embedded at compile time).
+#[macro_export]
+macro_rules! migrations {
+    () => {{
+        static SQLITE: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/sqlite");
+        static POSTGRES: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/postgres");
+        $crate::db::Migrations { sqlite: &SQLITE, postgres: &POSTGRES }
+    }};
 }
 
 /// A pool on one service's database.

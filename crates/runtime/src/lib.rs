@@ -33,6 +33,18 @@ pub mod trace;
 pub use app::{Application, ServiceBuilder};
 pub use settings::Settings;
 
+/// The full cause chain of an error, for one log field (`Display` never repeats the source).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut chain = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
 /// Process-wide setup every binary and test runs first.
 ///
 /// Installs the `ring` TLS provider: with several providers compiled into the graph,
@@ -69,14 +81,7 @@ where
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            let mut chain = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                chain.push_str(": ");
-                chain.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            tracing::error!(error = %chain, "{service} stopped with an error");
+            tracing::error!(error = %error_chain(&err), "{service} stopped with an error");
             std::process::ExitCode::FAILURE
         }
     }

@@ -17,11 +17,8 @@ use runtime::{Application, ServiceBuilder, Settings};
 /// The service's name in the registry, its database and its events' source.
 pub const SERVICE: &str = "catalog";
 
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The catalog's migrations.
-pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+/// The catalog's migrations, per backend.
+pub static MIGRATIONS: Migrations = runtime::migrations!();
 
 /// Builds the catalog service: database, outbox, routes.
 pub async fn build(settings: Settings) -> Result<Application, AppError> {

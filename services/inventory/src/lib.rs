@@ -18,11 +18,8 @@ use runtime::{Application, ServiceBuilder, Settings};
 /// The service's name in the registry, its database and its events' source.
 pub const SERVICE: &str = "inventory";
 
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Inventory's migrations.
-pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+/// Inventory's migrations, per backend.
+pub static MIGRATIONS: Migrations = runtime::migrations!();
 
 /// Builds the inventory service: database, outbox, routes, and the catalog subscription.
 pub async fn build(settings: Settings) -> Result<Application, AppError> {

@@ -75,15 +75,8 @@ impl IntoResponse for ApiError {
                 Problem::precondition_failed("The product changed since you read it; fetch it again and retry.")
             }
             ApiError::Db(err) => {
-                let chain = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
-                tracing::error!(error = %err, cause = %chain, "catalog request failed");
-                match err {
-                    DbError::Unavailable(_) => Problem::unavailable("The catalog database is unavailable.", 2),
-                    _ if err.is_unique_violation() => {
-                        Problem::conflict("conflict", "A concurrent change conflicts with this one; retry.")
-                    }
-                    _ => Problem::internal(),
-                }
+                tracing::error!(error = %runtime::error_chain(&err), "catalog request failed");
+                err.to_problem(crate::SERVICE)
             }
         };
         problem.into_response()

@@ -69,15 +69,8 @@ impl IntoResponse for ApiError {
             ApiError::CodeTaken => Problem::conflict("location-code-taken", "A location with that code exists.")
                 .with_errors(vec![FieldError::new("code", "is already used")]),
             ApiError::Db(err) => {
-                let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
-                tracing::error!(error = %err, cause = %cause, "inventory request failed");
-                match err {
-                    DbError::Unavailable(_) => Problem::unavailable("The inventory database is unavailable.", 2),
-                    _ if err.is_unique_violation() => {
-                        Problem::conflict("conflict", "A concurrent change conflicts with this one; retry.")
-                    }
-                    _ => Problem::internal(),
-                }
+                tracing::error!(error = %runtime::error_chain(&err), "inventory request failed");
+                err.to_problem(crate::SERVICE)
             }
         };
         problem.into_response()
