@@ -11,7 +11,7 @@ use crate::state;
 /// Prints the service table.
 pub fn print_report(report: &StatusReport) {
     println!();
-    println!("  {:<12} {:<10} {:<22} {:<8} {:<10} {}", "SERVICE", "INSTANCES", "ADDRESS", "PID", "HEALTH", "RESTARTS");
+    println!("  {:<12} {:<10} {:<22} {:<8} {:<10} RESTARTS", "SERVICE", "INSTANCES", "ADDRESS", "PID", "HEALTH");
     for service in &report.services {
         let ready = service.instances.iter().filter(|i| i.health == "ready").count();
         for (n, instance) in service.instances.iter().enumerate() {

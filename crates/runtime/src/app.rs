@@ -162,10 +162,10 @@ impl ServiceBuilder {
             Some(url) if !url.is_empty() => Some(NatsEnv::connect(url, &settings.nats_prefix).await?),
             _ => None,
         };
-        if settings.registry_url.is_some() {
-            if let Err(err) = self.discovery.refresh(Duration::ZERO).await {
-                tracing::warn!(error = %err, "registry not reachable yet; will keep trying");
-            }
+        if settings.registry_url.is_some()
+            && let Err(err) = self.discovery.refresh(Duration::ZERO).await
+        {
+            tracing::warn!(error = %err, "registry not reachable yet; will keep trying");
         }
 
         let mut router = self.router;
@@ -344,16 +344,16 @@ impl Application {
         let mut tasks = JoinSet::new();
         discovery.spawn_watch(shutdown.clone());
 
-        if let Some(outbox) = outbox.clone() {
-            if let Some(nats) = nats.clone() {
-                tasks.spawn(crate::events::nats::relay(
-                    outbox,
-                    nats,
-                    settings.service.clone(),
-                    settings.instance_id.clone(),
-                    shutdown.clone(),
-                ));
-            }
+        if let Some(outbox) = outbox.clone()
+            && let Some(nats) = nats.clone()
+        {
+            tasks.spawn(crate::events::nats::relay(
+                outbox,
+                nats,
+                settings.service.clone(),
+                settings.instance_id.clone(),
+                shutdown.clone(),
+            ));
         }
         if let Some(db) = db.clone() {
             let env = crate::events::ConsumerEnv {

@@ -130,13 +130,11 @@ impl Db {
         } else {
             return Err(DbError::Url);
         };
-        if backend == Backend::Sqlite {
-            if let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(ToOwned::to_owned))
-            {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(&parent).map_err(|e| DbError::Unavailable(sqlx::Error::Io(e)))?;
-                }
-            }
+        if backend == Backend::Sqlite
+            && let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(ToOwned::to_owned))
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&parent).map_err(|e| DbError::Unavailable(sqlx::Error::Io(e)))?;
         }
         let options: AnyConnectOptions = url.parse().map_err(|_| DbError::Url)?;
         let mut pool_options =

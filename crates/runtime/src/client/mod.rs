@@ -330,7 +330,7 @@ impl ServiceClient {
             };
             let remaining = deadline.saturating_duration_since(Instant::now());
             if attempt >= self.inner.policy.max_attempts || remaining < Duration::from_millis(5) || !dep.spend() {
-                break last.map_or(Err(err), Ok);
+                break last.ok_or(err);
             }
             metrics::counter!("client_retries_total", "dependency" => service.to_owned()).increment(1);
             let cap = (10u64 << attempt).min(remaining.as_millis() as u64 / 4);

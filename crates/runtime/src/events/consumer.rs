@@ -234,10 +234,10 @@ impl<H: EventHandler> Consumer<H> {
         track_position: bool,
     ) -> Result<Applied, ApplyError> {
         let mut tx = self.env.db.begin().await?;
-        if let Some(lease) = lease {
-            if !lease.renew_in(&mut tx).await? {
-                return Ok(Applied::LostLease);
-            }
+        if let Some(lease) = lease
+            && !lease.renew_in(&mut tx).await?
+        {
+            return Ok(Applied::LostLease);
         }
         let (mut applied, mut duplicates) = (0u64, 0u64);
         for event in events {
@@ -272,10 +272,8 @@ impl<H: EventHandler> Consumer<H> {
                 .map_err(|error| ApplyError::Handler { error })?;
             applied += 1;
         }
-        if track_position {
-            if let Some(last) = events.last().and_then(|e| e.seq) {
-                self.save_position(&mut tx, last).await?;
-            }
+        if track_position && let Some(last) = events.last().and_then(|e| e.seq) {
+            self.save_position(&mut tx, last).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
         metrics::counter!("events_consumed_total", "consumer" => self.name.clone()).increment(applied);
@@ -315,10 +313,8 @@ impl<H: EventHandler> Consumer<H> {
             .bind(crate::db::now())
             .execute(&mut *tx)
             .await?;
-        if track_position {
-            if let Some(seq) = event.seq {
-                self.save_position(&mut tx, seq).await?;
-            }
+        if track_position && let Some(seq) = event.seq {
+            self.save_position(&mut tx, seq).await?;
         }
         tx.commit().await?;
         Ok(())

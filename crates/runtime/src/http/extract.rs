@@ -148,31 +148,32 @@ mod tests {
     fn errors_of(p: &Problem) -> serde_json::Value {
         let resp = p.clone().into_response();
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-        serde_json::to_value(&p.errors).expect("serializable")
+        serde_json::to_value(p.errors()).expect("serializable")
     }
 
     #[test]
     fn names_the_unknown_field_even_when_nested() {
-        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1,"nested":[{"name":"x","colour":"red"}]}"#).unwrap_err();
+        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1,"nested":[{"name":"x","colour":"red"}]}"#)
+            .expect_err("rejected");
         assert_eq!(errors_of(&p)[0]["field"], "nested[0].colour");
-        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1,"extra":1}"#).unwrap_err();
+        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1,"extra":1}"#).expect_err("rejected");
         assert_eq!(errors_of(&p)[0]["field"], "extra");
     }
 
     #[test]
     fn names_mistyped_and_missing_fields() {
-        let p = parse_json::<Item>(br#"{"sku":"A","quantity":"one"}"#).unwrap_err();
+        let p = parse_json::<Item>(br#"{"sku":"A","quantity":"one"}"#).expect_err("rejected");
         assert_eq!(errors_of(&p)[0]["field"], "quantity");
-        let p = parse_json::<Item>(br#"{"sku":"A"}"#).unwrap_err();
+        let p = parse_json::<Item>(br#"{"sku":"A"}"#).expect_err("rejected");
         assert_eq!(errors_of(&p)[0]["field"], "quantity");
     }
 
     #[test]
     fn malformed_json_is_a_bad_request_without_field() {
-        let p = parse_json::<Item>(br#"{"sku":"#).unwrap_err();
+        let p = parse_json::<Item>(br#"{"sku":"#).expect_err("rejected");
         assert_eq!(p.status(), StatusCode::BAD_REQUEST);
-        assert!(p.errors.is_empty());
-        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1} trailing"#).unwrap_err();
+        assert!(p.errors().is_empty());
+        let p = parse_json::<Item>(br#"{"sku":"A","quantity":1} trailing"#).expect_err("rejected");
         assert_eq!(p.status(), StatusCode::BAD_REQUEST);
     }
 }

@@ -22,14 +22,18 @@ impl FieldError {
     }
 }
 
-/// An error response in problem+json form.
+/// An error response in problem+json form. One pointer wide, since it travels in every
+/// handler's `Err`.
 #[derive(Clone, Debug)]
-pub struct Problem {
+pub struct Problem(Box<Inner>);
+
+#[derive(Clone, Debug)]
+struct Inner {
     status: StatusCode,
     code: &'static str,
     title: &'static str,
     detail: Option<String>,
-    pub(crate) errors: Vec<FieldError>,
+    errors: Vec<FieldError>,
     retry_after: Option<u64>,
     extensions: serde_json::Map<String, serde_json::Value>,
 }
@@ -52,7 +56,7 @@ struct ProblemBody<'a> {
 impl Problem {
     /// A problem with a stable machine-readable `code` (the last segment of its `type`).
     pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code,
             title,
@@ -60,7 +64,7 @@ impl Problem {
             errors: Vec::new(),
             retry_after: None,
             extensions: Default::default(),
-        }
+        }))
     }
 
     /// 400: the request is malformed.
@@ -115,56 +119,62 @@ impl Problem {
 
     /// Sets the human-readable detail.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// Sets the field errors.
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.0.errors = errors;
         self
     }
 
     /// Sets `Retry-After`.
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
+        self.0.retry_after = Some(seconds);
         self
     }
 
     /// Adds an extension member (e.g. the short lines of a stock conflict).
     pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extensions.insert(key.to_owned(), value);
+        self.0.extensions.insert(key.to_owned(), value);
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.code
+        self.0.code
+    }
+
+    /// The field errors.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0.errors
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let Problem(inner) = self;
         let request_id = RequestContext::current().map(|c| c.request_id);
         let body = ProblemBody {
-            r#type: format!("urn:mercato:problem:{}", self.code),
-            title: self.title,
-            status: self.status.as_u16(),
-            detail: self.detail.as_deref(),
-            errors: &self.errors,
+            r#type: format!("urn:mercato:problem:{}", inner.code),
+            title: inner.title,
+            status: inner.status.as_u16(),
+            detail: inner.detail.as_deref(),
+            errors: &inner.errors,
             request_id,
-            extensions: &self.extensions,
+            extensions: &inner.extensions,
         };
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let mut response = (self.status, bytes).into_response();
+        let mut response = (inner.status, bytes).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = inner.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
@@ -173,7 +183,7 @@ impl IntoResponse for Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.code)
+        write!(f, "{} {}", self.0.status.as_u16(), self.0.code)
     }
 }
 
