@@ -171,8 +171,11 @@ async fn create_product(
     loop {
         attempt += 1;
         match try_create(&state, key.as_ref(), &fingerprint, &valid).await {
-            // A concurrent request with the same key committed first (PostgreSQL): replay it.
+            // On PostgreSQL a concurrent request with the same key may commit between our key
+            // check and our insert (or our slug/SKU checks): look at the key once more, and
+            // replay its response if that is what happened.
             Err(ApiError::Db(err)) if err.is_unique_violation() && key.is_some() && attempt == 1 => continue,
+            Err(ApiError::SlugTaken(_) | ApiError::SkusTaken(_)) if key.is_some() && attempt == 1 => continue,
             other => return other,
         }
     }

@@ -92,8 +92,9 @@ async fn concurrent_replays_of_one_key_create_one_product() {
     let responses = futures::future::join_all(requests).await;
     let mut ids = std::collections::BTreeSet::new();
     for r in responses {
-        assert_eq!(r.status(), StatusCode::CREATED);
+        let status = r.status();
         let v: Value = r.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "{v}");
         ids.insert(v["id"].as_str().expect("id").to_owned());
     }
     assert_eq!(ids.len(), 1);
