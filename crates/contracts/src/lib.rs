@@ -1,6 +1,7 @@
 //! The published language between Mercato services: what crosses a service boundary.
 //!
 //! - [`ids`]: typed, prefixed ids (`prod_…`, `var_…`) and the validated [`ids::Sku`].
+//! - [`money`]: [`money::Money`] in integer minor units, with the one rounding rule.
 //! - [`catalog`], [`inventory`]: each service's API bodies and the events it publishes,
 //!   one module per owning service.
 //!
@@ -10,6 +11,7 @@
 pub mod catalog;
 pub mod ids;
 pub mod inventory;
+pub mod money;
 
 /// An event type published by a service: its name, schema version and subject.
 pub trait EventType: serde::Serialize + serde::de::DeserializeOwned {

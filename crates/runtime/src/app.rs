@@ -19,7 +19,7 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::StaffAuth;
+use crate::auth::{InternalAuth, StaffAuth};
 use crate::client::{ClientPolicy, ServiceClient};
 use crate::db::{Db, DbError, Migrations};
 use crate::discovery::{Discovery, Registration};
@@ -91,7 +91,12 @@ impl ServiceBuilder {
             Some(url) => Discovery::registry(url, http.clone()),
             None => Discovery::fixed(settings.upstream_map()?, http.clone()),
         };
-        let client = ServiceClient::new(http, discovery.clone(), ClientPolicy::default());
+        let client = ServiceClient::with_internal_token(
+            http,
+            discovery.clone(),
+            ClientPolicy::default(),
+            settings.internal_token.clone(),
+        );
         Ok(Self {
             settings,
             discovery,
@@ -135,6 +140,11 @@ impl ServiceBuilder {
         StaffAuth::new(self.settings.staff_token.clone())
     }
 
+    /// The internal (service-to-service) credential check.
+    pub fn internal_auth(&self) -> InternalAuth {
+        InternalAuth::new(self.settings.internal_token.clone())
+    }
+
     /// Adds the service's routes (state already applied).
     pub fn routes(mut self, router: OpenApiRouter) -> Self {
         self.router = self.router.merge(router);
@@ -170,8 +180,11 @@ impl ServiceBuilder {
 
         let mut router = self.router;
         if let Some(outbox) = &self.outbox {
-            router = router
-                .merge(OpenApiRouter::new().routes(routes!(crate::events::feed::feed)).with_state(outbox.clone()));
+            let feed = crate::events::feed::FeedState {
+                outbox: outbox.clone(),
+                internal: InternalAuth::new(settings.internal_token.clone()),
+            };
+            router = router.merge(OpenApiRouter::new().routes(routes!(crate::events::feed::feed)).with_state(feed));
         }
         let (router, mut openapi) = router.split_for_parts();
         openapi.info.title = format!("Mercato {} API", settings.service);

@@ -1,5 +1,6 @@
-//! Staff authentication for embedded mode: a bearer token the supervisor generates at start.
-//! (The identity service's JWTs replace it; the extractor is where that check will live.)
+//! Who may call: staff (a bearer token the supervisor generates at start, until identity's
+//! JWTs replace it) and other services (the internal token, in its own header, which the
+//! gateway never forwards).
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
@@ -50,6 +51,44 @@ where
         match &auth.token {
             Some(expected) if constant_time_eq(presented.as_bytes(), expected.expose().as_bytes()) => Ok(Staff),
             _ => Err(Problem::unauthorized("The token is not valid for staff access.")),
+        }
+    }
+}
+
+/// Header carrying the internal (service-to-service) credential.
+pub const INTERNAL_HEADER: &str = "x-mercato-internal";
+
+/// The configured internal credential of a service.
+#[derive(Clone, Debug, Default)]
+pub struct InternalAuth {
+    token: Option<Secret>,
+}
+
+impl InternalAuth {
+    /// Internal calls must present `token`; with `None` every internal call is refused.
+    pub fn new(token: Option<Secret>) -> Self {
+        Self { token }
+    }
+}
+
+/// Proof that the caller is another Mercato service.
+#[derive(Clone, Copy, Debug)]
+pub struct Internal;
+
+impl<S> FromRequestParts<S> for Internal
+where
+    InternalAuth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = InternalAuth::from_ref(state);
+        let presented = parts.headers.get(INTERNAL_HEADER).and_then(|v| v.to_str().ok());
+        match (presented, &auth.token) {
+            (Some(p), Some(expected)) if constant_time_eq(p.as_bytes(), expected.expose().as_bytes()) => Ok(Internal),
+            (None, _) => Err(Problem::forbidden("This endpoint is internal to the platform.")),
+            _ => Err(Problem::forbidden("Invalid internal credential.")),
         }
     }
 }

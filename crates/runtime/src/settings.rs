@@ -68,6 +68,9 @@ pub struct Settings {
     pub nats_prefix: String,
     /// The embedded-mode staff token (until identity issues staff JWTs).
     pub staff_token: Option<Secret>,
+    /// The credential services present to each other on internal endpoints (reservations,
+    /// payments, the event feed). Only the service client sends it, only when a call asks.
+    pub internal_token: Option<Secret>,
     /// Log output format.
     pub log_format: LogFormat,
     /// Largest accepted request body.
@@ -100,6 +103,7 @@ impl Default for Settings {
             nats_url: None,
             nats_prefix: "mercato".into(),
             staff_token: None,
+            internal_token: None,
             log_format: LogFormat::Json,
             body_limit_bytes: 256 * 1024,
             request_timeout_ms: 10_000,

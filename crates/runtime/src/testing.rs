@@ -75,6 +75,8 @@ impl Drop for TestDatabase {
 
 /// The staff token test services are started with.
 pub const STAFF_TOKEN: &str = "test-staff-token-0123456789";
+/// The internal token test services are started with.
+pub const INTERNAL_TOKEN: &str = "test-internal-token-9876543210";
 
 /// A service running in this test process on a random port, with its own database.
 #[derive(Debug)]
@@ -104,6 +106,7 @@ where
     let db = TestDatabase::new(service).await;
     let mut settings = crate::Settings::for_service(service, &db.url);
     settings.staff_token = Some(crate::settings::Secret::new(STAFF_TOKEN));
+    settings.internal_token = Some(crate::settings::Secret::new(INTERNAL_TOKEN));
     settings.body_limit_bytes = 64 * 1024;
     configure(&mut settings);
     let app = build(settings).await.expect("service builds");
@@ -127,6 +130,16 @@ impl TestService {
     /// A request to `path` with the staff token.
     pub fn staff(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base)).bearer_auth(STAFF_TOKEN)
+    }
+
+    /// A request to `path` as another platform service.
+    pub fn internal(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).header(crate::auth::INTERNAL_HEADER, INTERNAL_TOKEN)
+    }
+
+    /// GET `path` as another platform service.
+    pub async fn get_internal(&self, path: &str) -> reqwest::Response {
+        self.internal(reqwest::Method::GET, path).send().await.expect("request sent")
     }
 
     /// POST JSON as staff.

@@ -81,6 +81,7 @@ fn spawn(config: &RunConfig, spec: ServiceSpec, id: &str) -> std::io::Result<Chi
         .env("MERCATO_REUSE_PORT", if spec.edge { "true" } else { "false" })
         .env("MERCATO_REGISTRY_URL", &config.control_url)
         .env("MERCATO_STAFF_TOKEN", &config.staff_token)
+        .env("MERCATO_INTERNAL_TOKEN", &config.internal_token)
         .env("MERCATO_LOG_FORMAT", "json")
         .env("MERCATO_SUPERVISOR_PID", std::process::id().to_string())
         .stdin(Stdio::null())

@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub nats_prefix: String,
     /// The staff token.
     pub staff_token: String,
+    /// The internal (service-to-service) token; never printed.
+    pub internal_token: String,
     /// The control API.
     pub control_url: String,
     /// The binary to run services with.
@@ -147,8 +149,8 @@ impl Supervisor {
     }
 }
 
-fn staff_token() -> String {
-    format!("mst_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+fn random_token(prefix: &str) -> String {
+    format!("{prefix}_{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 fn log_tail(path: &std::path::Path, lines: usize) -> String {
@@ -196,7 +198,8 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         database_urls,
         nats: args.nats.clone(),
         nats_prefix: args.nats_prefix.clone(),
-        staff_token: staff_token(),
+        staff_token: random_token("mst"),
+        internal_token: random_token("mit"),
         control_url: control_url.clone(),
         exe: std::env::current_exe().context("cannot locate the mercato binary")?,
     });

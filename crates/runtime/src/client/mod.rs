@@ -61,13 +61,22 @@ pub struct Call {
     body: Bytes,
     timeout: Option<Duration>,
     idempotent: bool,
+    internal: bool,
 }
 
 impl Call {
     /// A request; idempotent by default for GET, HEAD, PUT, DELETE and OPTIONS.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
-        Self { method, path: path.into(), headers: HeaderMap::new(), body: Bytes::new(), timeout: None, idempotent }
+        Self {
+            method,
+            path: path.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            timeout: None,
+            idempotent,
+            internal: false,
+        }
     }
 
     /// A GET of `path` (with its query string).
@@ -97,6 +106,13 @@ impl Call {
     /// Overrides the deadline of this call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Presents this service's internal credential: for endpoints only services may call.
+    /// Never set on calls made on behalf of an outside caller (the gateway's proxying).
+    pub fn internal(mut self) -> Self {
+        self.internal = true;
         self
     }
 
@@ -252,6 +268,7 @@ struct Inner {
     http: reqwest::Client,
     discovery: Discovery,
     policy: ClientPolicy,
+    internal_token: Option<crate::settings::Secret>,
     deps: Mutex<HashMap<String, Arc<Dependency>>>,
 }
 
@@ -275,7 +292,17 @@ enum Outcome {
 impl ServiceClient {
     /// A client resolving names through `discovery`.
     pub fn new(http: reqwest::Client, discovery: Discovery, policy: ClientPolicy) -> Self {
-        Self { inner: Arc::new(Inner { http, discovery, policy, deps: Mutex::new(HashMap::new()) }) }
+        Self::with_internal_token(http, discovery, policy, None)
+    }
+
+    /// A client that can make internal calls with `token`.
+    pub fn with_internal_token(
+        http: reqwest::Client,
+        discovery: Discovery,
+        policy: ClientPolicy,
+        internal_token: Option<crate::settings::Secret>,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { http, discovery, policy, internal_token, deps: Mutex::new(HashMap::new()) }) }
     }
 
     /// The discovery this client resolves through.
@@ -377,6 +404,11 @@ impl ServiceClient {
         insert(&mut headers, DEADLINE_HEADER, &remaining.as_millis().to_string());
         if let Some(ctx) = ctx {
             insert(&mut headers, REQUEST_ID_HEADER, &ctx.request_id);
+        }
+        if call.internal {
+            if let Some(token) = &self.inner.internal_token {
+                insert(&mut headers, crate::auth::INTERNAL_HEADER, token.expose());
+            }
         }
         let request = self
             .inner

@@ -141,8 +141,9 @@ impl<H: EventHandler> Consumer<H> {
                     continue;
                 }
             };
-            let call =
-                Call::get(format!("/v1/events?after={position}&limit=200&wait=5")).timeout(Duration::from_secs(8));
+            let call = Call::get(format!("/v1/events?after={position}&limit=200&wait=5"))
+                .timeout(Duration::from_secs(8))
+                .internal();
             let page = tokio::select! {
                 _ = self.env.shutdown.cancelled() => break,
                 reply = self.env.client.send(&self.subscription.source, call) => reply,

@@ -3,12 +3,20 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use serde::{Deserialize, Serialize};
 
 use super::envelope::Event;
 use super::outbox::Outbox;
+use crate::auth::{Internal, InternalAuth};
 use crate::http::{FieldError, Json, Problem, Query};
+
+/// What the feed handler needs.
+#[derive(Clone, Debug, FromRef)]
+pub(crate) struct FeedState {
+    pub outbox: Outbox,
+    pub internal: InternalAuth,
+}
 use crate::trace::RequestContext;
 
 /// Query of the feed.
@@ -46,10 +54,12 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
     responses(
         (status = 200, description = "Events after the position", body = FeedPage),
         (status = 400, description = "Invalid parameters", body = crate::http::ProblemSchema),
+        (status = 403, description = "Not called by a platform service", body = crate::http::ProblemSchema),
     )
 )]
 pub(crate) async fn feed(
     State(outbox): State<Outbox>,
+    _caller: Internal,
     Query(params): Query<FeedParams>,
 ) -> Result<Json<FeedPage>, Problem> {
     let mut errors = Vec::new();

@@ -13,7 +13,7 @@ async fn changes_are_published_in_order_as_cloudevents() {
     app.patch(&format!("/v1/products/{id}"), None, &json!({ "name": "Hiking Boot" })).await;
     app.post(&format!("/v1/products/{id}/archive"), &json!({})).await;
 
-    let page: Value = app.get("/v1/events?after=0").await.json().await.expect("json");
+    let page: Value = app.get_internal("/v1/events?after=0").await.json().await.expect("json");
     let events = page["data"].as_array().expect("data");
     let types: Vec<_> = events.iter().map(|e| e["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(types, ["product.created", "product.updated", "product.archived"]);
@@ -29,14 +29,14 @@ async fn changes_are_published_in_order_as_cloudevents() {
     assert_eq!(events[0]["data"]["product"]["variants"][0]["sku"], "BOOT-42");
     assert_eq!(page["next"], events[2]["seq"]);
 
-    let rest: Value = app.get(&format!("/v1/events?after={}", page["next"])).await.json().await.expect("json");
+    let rest: Value = app.get_internal(&format!("/v1/events?after={}", page["next"])).await.json().await.expect("json");
     assert_eq!(rest["data"], json!([]));
 }
 
 #[tokio::test]
 async fn a_long_poll_returns_as_soon_as_an_event_is_written() {
     let app = spawn_app().await;
-    let poll = app.http.get(format!("{}/v1/events?after=0&wait=8", app.base)).timeout(SHORT).send();
+    let poll = app.internal(reqwest::Method::GET, "/v1/events?after=0&wait=8").timeout(SHORT).send();
     let create = async {
         // The poll is in flight before the write; the write must wake it.
         tokio::task::yield_now().await;
@@ -54,7 +54,7 @@ async fn a_long_poll_returns_as_soon_as_an_event_is_written() {
 async fn feed_parameters_are_validated() {
     let app = spawn_app().await;
     for (query, field) in [("after=-1", "after"), ("limit=0", "limit"), ("wait=99", "wait"), ("after=x", "after")] {
-        let p = problem(app.get(&format!("/v1/events?{query}")).await, StatusCode::BAD_REQUEST).await;
+        let p = problem(app.get_internal(&format!("/v1/events?{query}")).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(fields(&p), vec![field], "{query}");
     }
 }
@@ -62,7 +62,7 @@ async fn feed_parameters_are_validated() {
 #[tokio::test]
 async fn shutdown_drains_in_flight_requests_and_refuses_new_ones() {
     let app = spawn_app().await;
-    let in_flight = app.http.get(format!("{}/v1/events?after=0&wait=2", app.base)).timeout(SHORT).send();
+    let in_flight = app.internal(reqwest::Method::GET, "/v1/events?after=0&wait=2").timeout(SHORT).send();
     let stop = async {
         // Stop once the long poll is inside its handler.
         let deadline = tokio::time::Instant::now() + SHORT;
@@ -86,4 +86,20 @@ async fn shutdown_drains_in_flight_requests_and_refuses_new_ones() {
     assert_eq!(answered.status(), StatusCode::OK);
     let refused = reqwest::Client::new().get(format!("{}/health/live", app.base)).timeout(SHORT).send().await;
     assert!(refused.is_err(), "no new connections after the drain");
+}
+
+#[tokio::test]
+async fn the_feed_is_only_for_platform_services() {
+    let app = spawn_app().await;
+    problem(app.get("/v1/events?after=0").await, StatusCode::FORBIDDEN).await;
+    let forged = app
+        .http
+        .get(format!("{}/v1/events?after=0", app.base))
+        .header("x-mercato-internal", "guess")
+        .send()
+        .await
+        .expect("sent");
+    problem(forged, StatusCode::FORBIDDEN).await;
+    let staff = app.staff(reqwest::Method::GET, "/v1/events?after=0").send().await.expect("sent");
+    problem(staff, StatusCode::FORBIDDEN).await;
 }

@@ -34,7 +34,7 @@ async fn setting_stock_changes_availability_and_publishes_an_event() {
     let a = app.availability("sku=MUG-1").await;
     assert_eq!(a["data"][0]["available"], 12);
 
-    let events: Value = app.get("/v1/events?after=0").await.json().await.expect("json");
+    let events: Value = app.get_internal("/v1/events?after=0").await.json().await.expect("json");
     let changed: Vec<_> =
         events["data"].as_array().expect("data").iter().filter(|e| e["type"] == "stock.changed").collect();
     assert_eq!(changed.len(), 2);
