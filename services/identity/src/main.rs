@@ -1,0 +1,3 @@
+//! The identity service as a standalone binary.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The payments service as a standalone binary.
+
+fn main() {}
