@@ -11,10 +11,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures::future::BoxFuture;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,6 +60,13 @@ pub enum AppError {
     Serve(#[source] std::io::Error),
 }
 
+/// Background work a service repeats at a fixed interval (see [`ServiceBuilder::every`]).
+struct Periodic {
+    name: &'static str,
+    interval: Duration,
+    task: Box<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>,
+}
+
 /// Collects a service's database, routes and subscriptions.
 pub struct ServiceBuilder {
     settings: Settings,
@@ -67,6 +76,7 @@ pub struct ServiceBuilder {
     outbox: Option<Outbox>,
     router: OpenApiRouter,
     subscriptions: Vec<SubscriptionTask>,
+    periodic: Vec<Periodic>,
     required: Vec<String>,
     shutdown: CancellationToken,
 }
@@ -105,6 +115,7 @@ impl ServiceBuilder {
             outbox: None,
             router: OpenApiRouter::new(),
             subscriptions: Vec::new(),
+            periodic: Vec::new(),
             required: Vec::new(),
             shutdown: CancellationToken::new(),
         })
@@ -154,6 +165,20 @@ impl ServiceBuilder {
     /// Applies `handler` to every event of `subscription`, exactly once.
     pub fn subscribe<H: EventHandler>(mut self, subscription: Subscription, handler: H) -> Self {
         self.subscriptions.push(crate::events::consumer_task(subscription, handler));
+        self
+    }
+
+    /// Runs `task` every `interval` while the service runs: first right after start, then
+    /// `interval` after each run ends (runs never overlap). Shutdown stops the loop and drops a
+    /// run in progress, so a task should do its work in transactions. Every replica runs its
+    /// own loop; a task that must not run twice at once has to guard itself (a conditional
+    /// update, or a [`crate::lease`]). The task handles and logs its own errors.
+    pub fn every<F, Fut>(mut self, name: &'static str, interval: Duration, task: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.periodic.push(Periodic { name, interval, task: Box::new(move || Box::pin(task())) });
         self
     }
 
@@ -234,6 +259,7 @@ impl ServiceBuilder {
             client: self.client,
             discovery: self.discovery,
             subscriptions: self.subscriptions,
+            periodic: self.periodic,
             draining,
             shutdown: self.shutdown,
             openapi,
@@ -306,6 +332,7 @@ pub struct Application {
     client: ServiceClient,
     discovery: Discovery,
     subscriptions: Vec<SubscriptionTask>,
+    periodic: Vec<Periodic>,
     draining: Arc<AtomicBool>,
     shutdown: CancellationToken,
     openapi: Arc<OpenApi>,
@@ -350,6 +377,7 @@ impl Application {
             client,
             discovery,
             subscriptions,
+            periodic,
             draining,
             shutdown,
             ..
@@ -387,6 +415,17 @@ impl Application {
                         tracing::debug!(error = %err, "idempotency purge failed");
                     }
                     tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(600)) => {} }
+                }
+            });
+        }
+
+        for Periodic { name, interval, task } in periodic {
+            let stop = shutdown.clone();
+            tasks.spawn(async move {
+                loop {
+                    let run = task().instrument(tracing::info_span!("periodic", task = name));
+                    tokio::select! { _ = stop.cancelled() => break, _ = run => {} }
+                    tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(interval) => {} }
                 }
             });
         }
@@ -437,7 +476,9 @@ impl Application {
         tracing::info!(service = %settings.service, instance = %settings.instance_id, %addr, "serving");
 
         let stop = shutdown.clone();
-        let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+        // Connect info lets the edge see the peer address (rate limits per client address).
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { stop.cancelled().await });
         let grace = Duration::from_millis(settings.shutdown_grace_ms);
         let served = tokio::spawn(async move { server.await });
         shutdown.cancelled().await;
@@ -475,5 +516,44 @@ async fn terminate_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Instant;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn periodic_tasks_repeat_until_the_service_stops() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counter = runs.clone();
+        let app = ServiceBuilder::new(Settings::for_service("periodic-test", "sqlite::memory:"))
+            .expect("settings")
+            .every("count", Duration::from_millis(10), move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+            .build()
+            .await
+            .expect("binds");
+        let stop = app.shutdown_token();
+        let running = tokio::spawn(app.run_until_stopped());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while runs.load(Ordering::SeqCst) < 3 {
+            assert!(Instant::now() < deadline, "the task did not repeat");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.cancel();
+        running.await.expect("joins").expect("stops cleanly");
+        // `run_until_stopped` returns after its background tasks ended.
+        let after = runs.load(Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), after, "no run after shutdown");
     }
 }

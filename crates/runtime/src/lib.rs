@@ -11,7 +11,8 @@
 //! - [`events`]: the transactional outbox, the embedded feed, the NATS relay, idempotent consumers.
 //! - [`discovery`] and [`client`]: where other services are, and how to call them safely
 //!   (deadlines, retries with a budget, circuit breakers, bulkheads).
-//! - [`idempotency`], [`auth`], [`lease`]: request replay, staff tokens, single-leader tasks.
+//! - [`idempotency`], [`auth`], [`jwt`], [`lease`]: request replay, staff and internal
+//!   credentials, access-token verification against identity's JWKS, single-leader tasks.
 //!
 //! Invariant: no type in this crate knows about products, orders or money.
 
@@ -23,6 +24,7 @@ pub mod discovery;
 pub mod events;
 pub mod http;
 pub mod idempotency;
+pub mod jwt;
 pub mod lease;
 pub mod settings;
 pub mod telemetry;

@@ -405,10 +405,10 @@ impl ServiceClient {
         if let Some(ctx) = ctx {
             insert(&mut headers, REQUEST_ID_HEADER, &ctx.request_id);
         }
-        if call.internal {
-            if let Some(token) = &self.inner.internal_token {
-                insert(&mut headers, crate::auth::INTERNAL_HEADER, token.expose());
-            }
+        if call.internal
+            && let Some(token) = &self.inner.internal_token
+        {
+            insert(&mut headers, crate::auth::INTERNAL_HEADER, token.expose());
         }
         let request = self
             .inner
