@@ -81,6 +81,18 @@ id_type!(
     /// A stock location (warehouse or store).
     LocationId, "loc"
 );
+id_type!(
+    /// A payment (an authorisation and what happened to it afterwards).
+    PaymentId, "pay"
+);
+id_type!(
+    /// A customer account.
+    CustomerId, "cus"
+);
+id_type!(
+    /// A stock reservation held for a checkout.
+    ReservationId, "res"
+);
 
 /// A stock keeping unit: 1–64 characters, letters, digits, `-`, `_` and `.`, starting with a
 /// letter or digit. Case-sensitive, as merchants' SKUs are.

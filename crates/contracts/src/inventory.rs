@@ -1,11 +1,11 @@
-//! The inventory service's published language: locations, stock levels, availability, and
-//! the `stock.*` events.
+//! The inventory service's published language: locations, stock levels, availability,
+//! reservations, and the `stock.*` and `reservation.*` events.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::EventType;
-use crate::ids::{LocationId, Sku};
+use crate::ids::{LocationId, ReservationId, Sku};
 
 /// What kind of place holds stock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -161,3 +161,144 @@ impl EventType for StockChanged {
         self.sku.to_string()
     }
 }
+
+/// One line of `POST /v1/reservations`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReservationLine {
+    /// SKU (unique within the request).
+    pub sku: String,
+    /// Units to hold, 1 to 1,000.
+    pub quantity: i64,
+}
+
+/// Body of `POST /v1/reservations`: hold stock for every line, or for none.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReservation {
+    /// The caller's reference (the checkout id), 1 to 100 visible characters.
+    pub reference: String,
+    /// 1 to 100 lines.
+    pub lines: Vec<NewReservationLine>,
+    /// How long the stock is held unless committed or released, 1 to 3,600 seconds
+    /// (default 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<i64>,
+}
+
+/// Where a reservation's status stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    /// The stock is held until `expires_at`.
+    Held,
+    /// The units left stock (the order was placed).
+    Committed,
+    /// The caller let the units go.
+    Released,
+    /// Nobody committed or released it in time; the units went back.
+    Expired,
+}
+
+impl ReservationStatus {
+    /// The status as it appears in JSON (`held`, `committed`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservationStatus::Held => "held",
+            ReservationStatus::Committed => "committed",
+            ReservationStatus::Released => "released",
+            ReservationStatus::Expired => "expired",
+        }
+    }
+}
+
+/// Units of a reservation line held at one location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationAllocation {
+    /// Location code.
+    pub location: String,
+    /// Units held there.
+    pub quantity: i64,
+}
+
+/// One line of a reservation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationLine {
+    /// SKU.
+    pub sku: Sku,
+    /// Units held in all.
+    pub quantity: i64,
+    /// Where they are held, one location when one could serve the whole line.
+    pub allocations: Vec<ReservationAllocation>,
+}
+
+/// Stock held for a checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reservation {
+    /// Id.
+    pub id: ReservationId,
+    /// The caller's reference (the checkout id).
+    pub reference: String,
+    /// Status.
+    pub status: ReservationStatus,
+    /// When a held reservation lapses (RFC 3339).
+    pub expires_at: String,
+    /// The lines, in request order.
+    pub lines: Vec<ReservationLine>,
+}
+
+/// A line that could not be served, in the `lines` member of an `insufficient-stock` problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InsufficientLine {
+    /// SKU.
+    pub sku: Sku,
+    /// Units asked for.
+    pub requested: i64,
+    /// Units available across all locations (0 for an unknown SKU).
+    pub available: i64,
+}
+
+/// `reservation.held`: stock was reserved for a checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationHeld {
+    /// The reservation as held.
+    pub reservation: Reservation,
+}
+
+/// `reservation.committed`: a reservation's units left stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationCommitted {
+    /// The reservation after the commit.
+    pub reservation: Reservation,
+}
+
+/// `reservation.released`: a reservation's units went back to available stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationReleased {
+    /// The reservation after the release.
+    pub reservation: Reservation,
+}
+
+/// `reservation.expired`: a reservation lapsed and its units went back to available stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationExpired {
+    /// The reservation after it lapsed.
+    pub reservation: Reservation,
+}
+
+macro_rules! reservation_event {
+    ($name:ident, $type:literal) => {
+        impl EventType for $name {
+            const TYPE: &'static str = $type;
+            const VERSION: u32 = 1;
+            fn subject(&self) -> String {
+                self.reservation.id.to_string()
+            }
+        }
+    };
+}
+
+reservation_event!(ReservationHeld, "reservation.held");
+reservation_event!(ReservationCommitted, "reservation.committed");
+reservation_event!(ReservationReleased, "reservation.released");
+reservation_event!(ReservationExpired, "reservation.expired");

@@ -2,16 +2,18 @@
 //!
 //! - [`ids`]: typed, prefixed ids (`prod_…`, `var_…`) and the validated [`ids::Sku`].
 //! - [`money`]: [`money::Money`] in integer minor units, with the one rounding rule.
-//! - [`catalog`], [`inventory`]: each service's API bodies and the events it publishes,
-//!   one module per owning service.
+//! - [`catalog`], [`inventory`], [`identity`], [`payments`]: each service's API bodies and
+//!   the events it publishes, one module per owning service.
 //!
 //! Invariant: everything here changes only additively. Every published event version keeps
 //! a JSON fixture in `tests/fixtures` that the current types must still read.
 
 pub mod catalog;
+pub mod identity;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod payments;
 
 /// An event type published by a service: its name, schema version and subject.
 pub trait EventType: serde::Serialize + serde::de::DeserializeOwned {
