@@ -1,1 +1,33 @@
-//! The identity service (being built).
+//! The identity service: customers, their passwords (argon2id) and sessions. It issues
+//! short-lived JWT access tokens signed with Ed25519 (EdDSA) and rotating refresh tokens, and
+//! publishes its public keys as a JWKS so that every other service verifies tokens locally,
+//! without calling identity: shoppers holding a token keep shopping while identity is down.
+//!
+//! Layout: [`domain`] (email, password policy, token rules; no IO), `keys` (the signing
+//! key ring), `store` (all SQL), `http` (customers, sessions, JWKS).
+
+pub mod domain;
+mod http;
+mod keys;
+mod store;
+
+use std::sync::Arc;
+
+use runtime::app::AppError;
+use runtime::db::Migrations;
+use runtime::{Application, ServiceBuilder, Settings};
+
+/// The service's name in the registry.
+pub const SERVICE: &str = "identity";
+
+/// Identity's migrations, per backend.
+pub static MIGRATIONS: Migrations = runtime::migrations!();
+
+/// Builds the identity service.
+pub async fn build(settings: Settings) -> Result<Application, AppError> {
+    let mut builder = ServiceBuilder::new(settings)?;
+    let db = builder.database(&MIGRATIONS).await?;
+    let keys = keys::KeyRing::load_or_create(&db).await?;
+    let state = http::AppState { db, keys: Arc::new(keys), limits: domain::LoginLimits::default() };
+    builder.routes(http::router(state)).build().await
+}

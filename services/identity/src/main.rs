@@ -1,3 +1,5 @@
 //! The identity service as a standalone binary.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    runtime::run(identity::SERVICE, identity::build)
+}

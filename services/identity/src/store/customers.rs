@@ -1,0 +1,65 @@
+//! Customers.
+
+use contracts::identity::Customer;
+use contracts::ids::CustomerId;
+use runtime::db::{DbError, Tx};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+
+use crate::domain::Email;
+
+fn customer(row: &AnyRow) -> Result<Customer, DbError> {
+    let id: String = row.try_get("id")?;
+    Ok(Customer {
+        id: CustomerId::parse(&id).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Inserts a customer; a taken email is a unique violation.
+pub async fn insert(tx: &mut Tx, email: &Email, name: &str, password_hash: &str) -> Result<Customer, DbError> {
+    let customer = Customer {
+        id: CustomerId::generate(),
+        email: email.as_str().to_owned(),
+        name: name.to_owned(),
+        created_at: runtime::db::now(),
+    };
+    sqlx::query("INSERT INTO customers (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(customer.id.as_str())
+        .bind(&customer.email)
+        .bind(&customer.name)
+        .bind(password_hash)
+        .bind(&customer.created_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(customer)
+}
+
+/// Whether an email is registered.
+pub async fn email_taken(tx: &mut Tx, email: &Email) -> Result<bool, DbError> {
+    Ok(sqlx::query("SELECT 1 FROM customers WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
+/// A customer and their password hash, by email.
+pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<(Customer, String)>, DbError> {
+    let row = sqlx::query("SELECT id, email, name, created_at, password_hash FROM customers WHERE email = $1")
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok((customer(&r)?, r.try_get("password_hash")?))).transpose()
+}
+
+/// A customer by id.
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Customer>, DbError> {
+    let row = sqlx::query("SELECT id, email, name, created_at FROM customers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(customer).transpose()
+}

@@ -1,0 +1,6 @@
+//! The only module that speaks SQL.
+
+pub mod attempts;
+pub mod customers;
+pub mod keys;
+pub mod refresh_tokens;
