@@ -2,17 +2,18 @@
 
 mod availability;
 mod locations;
+mod reservations;
 mod stock;
 
 use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
-use contracts::EventType;
-use contracts::inventory::{StockChanged, StockLevel};
-use runtime::auth::StaffAuth;
-use runtime::db::{Db, DbError, Tx};
-use runtime::events::{NewEvent, Outbox};
+use runtime::auth::{InternalAuth, StaffAuth};
+use runtime::db::{Db, DbError};
+use runtime::events::Outbox;
 use runtime::http::{FieldError, Problem};
 use utoipa_axum::router::OpenApiRouter;
+
+use crate::reservations::ReservationError;
 
 /// What every handler can reach.
 #[derive(Clone, Debug, FromRef)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// Staff credential check.
     pub staff: StaffAuth,
+    /// Internal (service-to-service) credential check.
+    pub internal: InternalAuth,
 }
 
 /// All inventory routes.
@@ -31,6 +34,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .merge(locations::router())
         .merge(availability::router())
         .merge(stock::router())
+        .merge(reservations::router())
         .with_state(state)
 }
 
@@ -49,9 +53,21 @@ pub enum ApiError {
     /// Location code taken.
     #[error("location code taken")]
     CodeTaken,
+    /// A reservation could not be made, found or changed.
+    #[error(transparent)]
+    Reservation(ReservationError),
     /// The database failed.
     #[error("inventory database failed")]
     Db(#[from] DbError),
+}
+
+impl From<ReservationError> for ApiError {
+    fn from(err: ReservationError) -> Self {
+        match err {
+            ReservationError::Db(db) => ApiError::Db(db),
+            other => ApiError::Reservation(other),
+        }
+    }
 }
 
 impl From<Problem> for ApiError {
@@ -68,6 +84,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(what) => Problem::not_found(what),
             ApiError::CodeTaken => Problem::conflict("location-code-taken", "A location with that code exists.")
                 .with_errors(vec![FieldError::new("code", "is already used")]),
+            ApiError::Reservation(err) => reservations::problem(err),
             ApiError::Db(err) => {
                 tracing::error!(error = %runtime::error_chain(&err), "inventory request failed");
                 err.to_problem(crate::SERVICE)
@@ -75,20 +92,6 @@ impl IntoResponse for ApiError {
         };
         problem.into_response()
     }
-}
-
-/// Appends `stock.changed` for a stock level.
-async fn stock_changed(outbox: &Outbox, tx: &mut Tx, level: &StockLevel) -> Result<(), DbError> {
-    let event = StockChanged {
-        sku: level.sku.clone(),
-        location: level.location.clone(),
-        on_hand: level.on_hand,
-        reserved: level.reserved,
-        available: level.available,
-    };
-    let new = NewEvent::new(StockChanged::TYPE, StockChanged::VERSION, event.subject(), &event)
-        .unwrap_or_else(|e| unreachable!("stock event serialises: {e}"));
-    outbox.append(tx, new).await.map(drop)
 }
 
 async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {

@@ -5,14 +5,16 @@ use axum::http::StatusCode;
 use contracts::ids::Sku;
 use contracts::inventory::{Availability, SetStock, StockBatch, StockLevel, StockList};
 use runtime::auth::Staff;
+use runtime::db::Tx;
 use runtime::http::{Cursor, FieldError, Json, Page, PageParams, Problem, ProblemSchema, Query};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn, stock_changed};
-use crate::domain::{OnHand, StockError, available};
-use crate::store::stock;
+use super::{ApiError, AppState, conn};
+use crate::domain::{OnHand, StockError};
+use crate::events;
+use crate::store::stock::{self, Place};
 
 /// Most lines in one batch.
 const MAX_BATCH: usize = 1_000;
@@ -92,6 +94,19 @@ fn stock_error(field: &str, e: StockError) -> FieldError {
     FieldError::new(field, e.to_string())
 }
 
+fn below_reserved(e: StockError) -> ApiError {
+    ApiError::Problem(
+        Problem::conflict("below-reserved", "Stock cannot go below what is reserved for checkouts in progress.")
+            .with_errors(vec![stock_error("on_hand", e)]),
+    )
+}
+
+/// What is reserved at a stock record now, for the message when a write found more reserved
+/// than its read did.
+async fn reserved_now(tx: &mut Tx, sku: &str, location: &str) -> Result<i64, ApiError> {
+    Ok(stock::get(tx, sku, location).await?.map_or(0, |(_, level)| level.reserved))
+}
+
 /// Set the on-hand quantity of a SKU at a location (staff).
 #[utoipa::path(
     put,
@@ -118,23 +133,17 @@ async fn set_stock(
     let (location_id, current) = stock::get(&mut tx, &sku, &location)
         .await?
         .ok_or(ApiError::NotFound("No stock record for that SKU at that location."))?;
-    let on_hand = on_hand.covers(current.reserved).map_err(|e| {
-        ApiError::Problem(
-            Problem::conflict("below-reserved", "Stock cannot go below what is reserved for checkouts in progress.")
-                .with_errors(vec![stock_error("on_hand", e)]),
-        )
-    })?;
+    let on_hand = on_hand.covers(current.reserved).map_err(below_reserved)?;
     if on_hand.get() == current.on_hand {
         return Ok(Json(current));
     }
-    stock::set_on_hand(&mut tx, &sku, &location_id, on_hand).await?;
-    let level = StockLevel {
-        on_hand: on_hand.get(),
-        available: available(on_hand.get(), current.reserved),
-        updated_at: runtime::db::now(),
-        ..current
+    let place = Place { location_id, code: current.location.clone() };
+    let Some(level) = stock::set_on_hand(&mut tx, &current.sku, &place, on_hand).await? else {
+        // A reservation took units between our read and our write.
+        let reserved = reserved_now(&mut tx, &sku, &location).await?;
+        return Err(below_reserved(StockError::BelowReserved { reserved }));
     };
-    stock_changed(&state.outbox, &mut tx, &level).await?;
+    events::stock_changed(&state.outbox, &mut tx, &level).await?;
     state.outbox.commit(tx).await?;
     Ok(Json(level))
 }
@@ -187,14 +196,13 @@ async fn set_stock_batch(
             }
         };
         if on_hand.get() != current.on_hand {
-            stock::set_on_hand(&mut tx, &item.sku, &location_id, on_hand).await?;
-            let level = StockLevel {
-                on_hand: on_hand.get(),
-                available: available(on_hand.get(), current.reserved),
-                updated_at: runtime::db::now(),
-                ..current
+            let place = Place { location_id, code: current.location.clone() };
+            let Some(level) = stock::set_on_hand(&mut tx, &current.sku, &place, on_hand).await? else {
+                let reserved = reserved_now(&mut tx, &item.sku, &item.location).await?;
+                errors.push(stock_error(&format!("items[{i}].on_hand"), StockError::BelowReserved { reserved }));
+                continue;
             };
-            stock_changed(&state.outbox, &mut tx, &level).await?;
+            events::stock_changed(&state.outbox, &mut tx, &level).await?;
             levels.push(level);
         } else {
             levels.push(current);

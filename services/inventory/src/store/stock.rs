@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
 use super::placeholders;
-use crate::domain::{OnHand, available};
+use crate::domain::{Candidate, OnHand, available};
 
 fn level(row: &AnyRow) -> Result<StockLevel, DbError> {
     let sku: String = row.try_get("sku")?;
@@ -118,14 +118,123 @@ pub async fn get(tx: &mut Tx, sku: &str, code: &str) -> Result<Option<(String, S
     row.map(|r| Ok((r.try_get("location_id")?, level(&r)?))).transpose()
 }
 
-/// Sets the on-hand quantity of a stock record.
-pub async fn set_on_hand(tx: &mut Tx, sku: &str, location_id: &str, on_hand: OnHand) -> Result<(), DbError> {
-    sqlx::query("UPDATE stock SET on_hand = $1, updated_at = $2 WHERE sku = $3 AND location_id = $4")
-        .bind(on_hand.get())
-        .bind(runtime::db::now())
-        .bind(sku)
-        .bind(location_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Sets the on-hand quantity of a stock record, unless that is below what is reserved there
+/// by the time the row is written (a reservation may have committed since it was read):
+/// `None` then.
+pub async fn set_on_hand(
+    tx: &mut Tx,
+    sku: &Sku,
+    place: &Place,
+    on_hand: OnHand,
+) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(
+        "UPDATE stock SET on_hand = $1, updated_at = $2 WHERE sku = $3 AND location_id = $4 AND reserved <= $1
+         RETURNING on_hand, reserved, updated_at",
+    )
+    .bind(on_hand.get())
+    .bind(runtime::db::now())
+    .bind(sku.as_str())
+    .bind(&place.location_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| written(&r, sku, place)).transpose()
+}
+
+/// A location as the reservation code needs it: its id (the key of stock rows) and its code
+/// (what callers see).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// Location id.
+    pub location_id: String,
+    /// Location code.
+    pub code: String,
+}
+
+/// The stock level a conditional update wrote, from its `RETURNING` row.
+fn written(row: &AnyRow, sku: &Sku, place: &Place) -> Result<StockLevel, DbError> {
+    let on_hand: i64 = row.try_get("on_hand")?;
+    let reserved: i64 = row.try_get("reserved")?;
+    Ok(StockLevel {
+        sku: sku.clone(),
+        location: place.code.clone(),
+        on_hand,
+        reserved,
+        available: available(on_hand, reserved),
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// The locations with stock of `sku` available to reserve (as last committed, plus this
+/// transaction's own changes). Only a hint for planning: [`reserve`] re-checks each row.
+pub async fn reservable(tx: &mut Tx, sku: &Sku) -> Result<Vec<Candidate<Place>>, DbError> {
+    let rows = sqlx::query(
+        "SELECT s.location_id, l.code, s.on_hand - s.reserved AS available FROM stock s
+         JOIN locations l ON l.id = s.location_id WHERE s.sku = $1 AND s.on_hand > s.reserved ORDER BY l.code",
+    )
+    .bind(sku.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let code: String = r.try_get("code")?;
+            Ok(Candidate {
+                location: Place { location_id: r.try_get("location_id")?, code: code.clone() },
+                code,
+                available: r.try_get("available")?,
+            })
+        })
+        .collect()
+}
+
+/// Reserves `quantity` units of `sku` at `place` if, when the row is written, at least that
+/// many are available; `None` if not. The condition is evaluated on the row as locked for the
+/// write (PostgreSQL re-reads it after waiting for a concurrent writer; SQLite has one writer
+/// at a time), so two reservations can never both take the last unit.
+pub async fn reserve(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(
+        "UPDATE stock SET reserved = reserved + $1, updated_at = $2
+         WHERE sku = $3 AND location_id = $4 AND on_hand - reserved >= $1
+         RETURNING on_hand, reserved, updated_at",
+    )
+    .bind(quantity)
+    .bind(runtime::db::now())
+    .bind(sku.as_str())
+    .bind(&place.location_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| written(&r, sku, place)).transpose()
+}
+
+/// Gives `quantity` reserved units of `sku` at `place` back to available stock; `None` if
+/// fewer than that are reserved there (which would be a bookkeeping bug).
+pub async fn unreserve(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(
+        "UPDATE stock SET reserved = reserved - $1, updated_at = $2
+         WHERE sku = $3 AND location_id = $4 AND reserved >= $1
+         RETURNING on_hand, reserved, updated_at",
+    )
+    .bind(quantity)
+    .bind(runtime::db::now())
+    .bind(sku.as_str())
+    .bind(&place.location_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| written(&r, sku, place)).transpose()
+}
+
+/// Takes `quantity` reserved units of `sku` at `place` out of stock (they were sold): both
+/// on hand and reserved drop. `None` if fewer than that are reserved there.
+pub async fn take(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(
+        "UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1, updated_at = $2
+         WHERE sku = $3 AND location_id = $4 AND reserved >= $1
+         RETURNING on_hand, reserved, updated_at",
+    )
+    .bind(quantity)
+    .bind(runtime::db::now())
+    .bind(sku.as_str())
+    .bind(&place.location_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| written(&r, sku, place)).transpose()
 }

@@ -2,7 +2,7 @@
 
 use std::ops::Deref;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use runtime::db::Db;
 use runtime::events::{Event, EventHandler};
 use runtime::testing::TestService;
@@ -21,6 +21,13 @@ impl Deref for TestApp {
 
 pub async fn spawn_app() -> TestApp {
     TestApp(runtime::testing::spawn(inventory::SERVICE, inventory::build, |_| {}).await)
+}
+
+/// A second instance of `primary`'s service on the same database, as a replica would run.
+/// (Its own `database_url` names an unused fresh database: seed through `primary`.)
+pub async fn spawn_replica(primary: &TestApp) -> TestApp {
+    let url = primary.database_url.clone();
+    TestApp(runtime::testing::spawn(inventory::SERVICE, inventory::build, move |s| s.database_url = url).await)
 }
 
 impl TestApp {
@@ -80,5 +87,47 @@ impl TestApp {
                 None => return out,
             }
         }
+    }
+
+    /// `POST /v1/reservations` as another platform service, with `key`.
+    pub async fn reserve(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.internal(Method::POST, "/v1/reservations")
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A reservation that must succeed; returns its body.
+    pub async fn reserved(&self, key: &str, body: &Value) -> Value {
+        let response = self.reserve(key, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("json")
+    }
+
+    /// POST without a body as another platform service (commit, release).
+    pub async fn post_internal(&self, path: &str) -> reqwest::Response {
+        self.internal(Method::POST, path).send().await.expect("request sent")
+    }
+
+    /// `(on_hand, reserved, available)` of `sku` at each location, by location code.
+    pub async fn stock_of(&self, sku: &str) -> Vec<(String, i64, i64, i64)> {
+        let a = self.availability(&format!("sku={sku}")).await;
+        a["data"][0]["locations"]
+            .as_array()
+            .expect("locations")
+            .iter()
+            .map(|l| {
+                let n = |k: &str| l[k].as_i64().expect("number");
+                (l["location"].as_str().expect("code").to_owned(), n("on_hand"), n("reserved"), n("available"))
+            })
+            .collect()
+    }
+
+    /// Every event in inventory's feed.
+    pub async fn events(&self) -> Vec<Value> {
+        let page: Value = self.get_internal("/v1/events?after=0&limit=500").await.json().await.expect("json");
+        page["data"].as_array().cloned().expect("data")
     }
 }

@@ -3,4 +3,5 @@
 
 mod helpers;
 mod locations;
+mod reservations;
 mod stock;

@@ -1,0 +1,204 @@
+//! `/v1/reservations` (internal): the checkout holds stock for all its lines, then commits or
+//! releases it.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use contracts::ids::ReservationId;
+use contracts::inventory::{NewReservation, Reservation};
+use runtime::auth::Internal;
+use runtime::http::{FieldError, Json, Problem, ProblemSchema};
+use runtime::idempotency::{self, IdempotencyKey, Prior};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ApiError, AppState, conn};
+use crate::domain::{Action, ValidReservation};
+use crate::reservations::{self, ReservationError};
+use crate::store;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_reservation))
+        .routes(routes!(get_reservation))
+        .routes(routes!(commit_reservation))
+        .routes(routes!(release_reservation))
+}
+
+const CREATE_SCOPE: &str = "POST /v1/reservations";
+
+/// The problem a failed reservation call answers with.
+pub(super) fn problem(err: ReservationError) -> Problem {
+    match err {
+        ReservationError::Insufficient(lines) => {
+            let skus: Vec<&str> = lines.iter().map(|l| l.sku.as_str()).collect();
+            Problem::conflict(
+                "insufficient-stock",
+                format!("Not enough stock for {}; nothing was reserved.", skus.join(", ")),
+            )
+            .with_extension("lines", serde_json::to_value(&lines).unwrap_or_default())
+        }
+        ReservationError::NotFound => Problem::not_found("No such reservation."),
+        ReservationError::NotHeld { reservation, action } => {
+            let verb = if action == Action::Release { "released" } else { "committed" };
+            Problem::conflict(
+                "reservation-not-held",
+                format!("The reservation is {}; it can no longer be {verb}.", reservation.status.as_str()),
+            )
+            .with_extension("reservation_status", reservation.status.as_str().into())
+        }
+        ReservationError::Busy => Problem::unavailable("Stock is changing quickly; retry the reservation.", 1),
+        ReservationError::Inconsistent { .. } => {
+            tracing::error!(error = %runtime::error_chain(&err), "reservation bookkeeping is inconsistent");
+            Problem::internal()
+        }
+        ReservationError::Db(err) => {
+            tracing::error!(error = %runtime::error_chain(&err), "inventory request failed");
+            err.to_problem(crate::SERVICE)
+        }
+    }
+}
+
+/// Hold stock for every line of a checkout, or for none (internal). Requires
+/// `Idempotency-Key`.
+#[utoipa::path(
+    post,
+    path = "/v1/reservations",
+    tag = "reservations",
+    request_body = NewReservation,
+    params(("Idempotency-Key" = String, Header, description = "Required: a replay returns the first response")),
+    responses(
+        (status = 201, description = "Held; `Location` names the reservation", body = Reservation),
+        (status = 400, description = "Malformed body, unknown fields, or no Idempotency-Key", body = ProblemSchema),
+        (status = 403, description = "Not called by a platform service", body = ProblemSchema),
+        (status = 409, description = "`insufficient-stock` (with the short `lines`; nothing was reserved), or the Idempotency-Key was used with another body", body = ProblemSchema),
+        (status = 422, description = "Invalid fields", body = ProblemSchema),
+    ),
+    security(("internal" = []))
+)]
+async fn create_reservation(
+    State(state): State<AppState>,
+    _internal: Internal,
+    key: Option<IdempotencyKey>,
+    Json(dto): Json<NewReservation>,
+) -> Result<Response, ApiError> {
+    let key = key.ok_or_else(|| {
+        Problem::bad_request("Reservations need an Idempotency-Key header, so that a retry never holds stock twice.")
+            .with_errors(vec![FieldError::new("Idempotency-Key", "is required")])
+    })?;
+    let fingerprint = idempotency::fingerprint(serde_json::to_string(&dto).unwrap_or_default().as_bytes());
+    let valid = ValidReservation::try_from(dto).map_err(ApiError::Invalid)?;
+    let mut rechecked = false;
+    let mut deadlocks = 0;
+    loop {
+        match try_create(&state, &key, &fingerprint, &valid).await {
+            // On PostgreSQL a concurrent request with the same key may commit while this one
+            // runs: then its key shows up as a unique violation, or the stock it took as a
+            // shortage. Look at the key once more, and replay its response if that is it.
+            Err(ApiError::Db(err)) if err.is_unique_violation() && !rechecked => rechecked = true,
+            Err(ApiError::Reservation(ReservationError::Insufficient(_))) if !rechecked => rechecked = true,
+            // PostgreSQL broke a lock cycle with another transaction by aborting this one.
+            Err(ApiError::Db(err)) if err.is_contention() && deadlocks < 3 => deadlocks += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn try_create(
+    state: &AppState,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+    valid: &ValidReservation,
+) -> Result<Response, ApiError> {
+    let mut tx = state.db.begin().await?;
+    match idempotency::check(&mut tx, CREATE_SCOPE, key, fingerprint).await? {
+        Prior::Replay(recorded) => return Ok(recorded.into_response()),
+        Prior::Mismatch => return Err(Prior::mismatch_problem().into()),
+        Prior::Fresh => {}
+    }
+    // On a shortage `tx` is dropped here, which rolls back every line already held.
+    let reservation = reservations::hold(&mut tx, &state.outbox, valid).await?;
+    let body = serde_json::to_string(&reservation).unwrap_or_default();
+    idempotency::remember(&mut tx, CREATE_SCOPE, key, fingerprint, StatusCode::CREATED, &body).await?;
+    state.outbox.commit(tx).await?;
+    tracing::info!(reservation_id = %reservation.id, reference = %reservation.reference, "stock reserved");
+    let mut response = (StatusCode::CREATED, axum::Json(&reservation)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/reservations/{}", reservation.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn parse_id(id: &str) -> Result<ReservationId, ApiError> {
+    ReservationId::parse(id).map_err(|_| ReservationError::NotFound.into())
+}
+
+/// Read a reservation (internal).
+#[utoipa::path(
+    get,
+    path = "/v1/reservations/{id}",
+    tag = "reservations",
+    params(("id" = String, Path, description = "Reservation id (`res_…`)")),
+    responses(
+        (status = 200, description = "The reservation", body = Reservation),
+        (status = 403, description = "Not called by a platform service", body = ProblemSchema),
+        (status = 404, description = "No such reservation", body = ProblemSchema),
+    ),
+    security(("internal" = []))
+)]
+async fn get_reservation(
+    State(state): State<AppState>,
+    _internal: Internal,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_id(&id)?;
+    let mut conn = conn(&state.db).await?;
+    let stored = store::reservations::find(&mut conn, &id).await?.ok_or(ReservationError::NotFound)?;
+    Ok(Json(stored.reservation))
+}
+
+/// Commit a held reservation: its units leave stock (internal). Idempotent.
+#[utoipa::path(
+    post,
+    path = "/v1/reservations/{id}/commit",
+    tag = "reservations",
+    params(("id" = String, Path, description = "Reservation id (`res_…`)")),
+    responses(
+        (status = 200, description = "Committed (now or before)", body = Reservation),
+        (status = 403, description = "Not called by a platform service", body = ProblemSchema),
+        (status = 404, description = "No such reservation", body = ProblemSchema),
+        (status = 409, description = "`reservation-not-held`: released or expired", body = ProblemSchema),
+    ),
+    security(("internal" = []))
+)]
+async fn commit_reservation(
+    State(state): State<AppState>,
+    _internal: Internal,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(reservations::commit(&state.db, &state.outbox, &id).await?))
+}
+
+/// Release a held reservation: its units become available again (internal). Idempotent.
+#[utoipa::path(
+    post,
+    path = "/v1/reservations/{id}/release",
+    tag = "reservations",
+    params(("id" = String, Path, description = "Reservation id (`res_…`)")),
+    responses(
+        (status = 200, description = "Released (now or before), or already expired", body = Reservation),
+        (status = 403, description = "Not called by a platform service", body = ProblemSchema),
+        (status = 404, description = "No such reservation", body = ProblemSchema),
+        (status = 409, description = "`reservation-not-held`: already committed", body = ProblemSchema),
+    ),
+    security(("internal" = []))
+)]
+async fn release_reservation(
+    State(state): State<AppState>,
+    _internal: Internal,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(reservations::release(&state.db, &state.outbox, &id).await?))
+}
