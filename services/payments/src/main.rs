@@ -1,3 +1,5 @@
-//! The payments service as a standalone binary.
+//! The payments service as a standalone binary (for deploying it alone).
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    runtime::run(payments::SERVICE, payments::build)
+}
