@@ -15,8 +15,10 @@ pub struct ServiceSpec {
 
 /// Every service, in start order: owners of data first, the edge last.
 pub const SERVICES: &[ServiceSpec] = &[
+    ServiceSpec { name: identity::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: catalog::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: inventory::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: payments::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
 ];
 
@@ -33,8 +35,10 @@ pub fn names() -> Vec<&'static str> {
 /// Runs service `name` in this process until it is stopped.
 pub fn run(name: &str) -> ExitCode {
     match name {
+        identity::SERVICE => runtime::run(identity::SERVICE, identity::build),
         catalog::SERVICE => runtime::run(catalog::SERVICE, catalog::build),
         inventory::SERVICE => runtime::run(inventory::SERVICE, inventory::build),
+        payments::SERVICE => runtime::run(payments::SERVICE, payments::build),
         gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),
         other => {
             eprintln!("mercato: no service named `{other}` (known: {})", names().join(", "));

@@ -23,12 +23,17 @@ pub const SERVICE: &str = "gateway";
 struct Gateway {
     client: ServiceClient,
     routes: Arc<routes::RouteTable>,
+    /// Proxies in front of the gateway whose `X-Forwarded-For` entries are trusted
+    /// (`MERCATO_TRUSTED_PROXY_HOPS`; 0 on a laptop, 1 behind a Kubernetes ingress).
+    trusted_proxy_hops: usize,
 }
 
 /// Builds the gateway.
 pub async fn build(settings: Settings) -> Result<Application, AppError> {
     let builder = ServiceBuilder::new(settings)?;
-    let state = Gateway { client: builder.client(), routes: Arc::new(routes::RouteTable::platform()) };
+    let trusted_proxy_hops = std::env::var("MERCATO_TRUSTED_PROXY_HOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let state =
+        Gateway { client: builder.client(), routes: Arc::new(routes::RouteTable::platform()), trusted_proxy_hops };
     let router = OpenApiRouter::new()
         .route("/api/v1/{*rest}", any(proxy::forward))
         .route("/api/openapi.json", get(openapi::merged))

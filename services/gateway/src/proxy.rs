@@ -2,7 +2,10 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{OriginalUri, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, OriginalUri, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use runtime::client::Call;
@@ -20,6 +23,7 @@ const FORWARDED_RESPONSE: &[&str] =
 /// `ANY /api/v1/{*rest}`.
 pub(crate) async fn forward(
     State(gateway): State<Gateway>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -48,6 +52,12 @@ pub(crate) async fn forward(
         for value in headers.get_all(*name) {
             forwarded.append(HeaderName::from_static(name), value.clone());
         }
+    }
+    if let Some(client) =
+        client_address(&headers, peer.map(|Extension(ConnectInfo(addr))| addr), gateway.trusted_proxy_hops)
+        && let Ok(value) = HeaderValue::from_str(&client)
+    {
+        forwarded.insert("x-forwarded-for", value);
     }
     let mut call = Call::new(method, path).headers(forwarded).body(body);
     if headers.contains_key("idempotency-key") {
@@ -84,5 +94,46 @@ fn public_location(value: &HeaderValue) -> HeaderValue {
             HeaderValue::from_str(&format!("/api{text}")).unwrap_or_else(|_| value.clone())
         }
         _ => value.clone(),
+    }
+}
+
+/// The client's address as services should see it. Without trusted proxies in front, that is
+/// the peer: a client-sent `X-Forwarded-For` is ignored, so nobody can pick an address to
+/// dodge per-address limits. With `hops` trusted proxies (an ingress), it is the entry that
+/// many places from the right of their chain.
+fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>, hops: usize) -> Option<String> {
+    let peer = peer?.ip().to_string();
+    if hops == 0 {
+        return Some(peer);
+    }
+    let mut chain: Vec<String> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|s| s.trim().to_owned()))
+        .filter(|s| !s.is_empty())
+        .collect();
+    chain.push(peer);
+    let index = chain.len().saturating_sub(hops + 1);
+    chain.get(index).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xff(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(value).expect("ascii"));
+        h
+    }
+
+    #[test]
+    fn a_client_cannot_choose_its_address() {
+        let peer = Some(SocketAddr::from(([198, 51, 100, 9], 4000)));
+        assert_eq!(client_address(&xff("1.2.3.4"), peer, 0).as_deref(), Some("198.51.100.9"));
+        // Behind one trusted ingress: the ingress (peer) appended the real client last.
+        assert_eq!(client_address(&xff("1.2.3.4, 203.0.113.5"), peer, 1).as_deref(), Some("203.0.113.5"));
+        assert_eq!(client_address(&HeaderMap::new(), peer, 3).as_deref(), Some("198.51.100.9"));
     }
 }

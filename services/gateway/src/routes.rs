@@ -12,11 +12,17 @@ impl RouteTable {
     /// The platform's public surface. Internal endpoints (`/v1/events`) are deliberately absent.
     pub fn platform() -> Self {
         let owners = BTreeMap::from([
+            ("customers", "identity"),
+            ("sessions", "identity"),
+            ("me", "identity"),
             ("products", "catalog"),
             ("categories", "catalog"),
             ("availability", "inventory"),
             ("stock", "inventory"),
             ("locations", "inventory"),
+            // Staff reads, captures, voids and refunds; authorising is internal to the
+            // checkout, and payments refuses it without the internal credential.
+            ("payments", "payments"),
         ]);
         Self { owners }
     }
@@ -54,6 +60,7 @@ mod tests {
         assert!(table.owner("events").is_none());
         assert!(table.is_public("/v1/stock/{sku}"));
         assert!(!table.is_public("/v1/events"));
-        assert_eq!(table.services(), ["catalog", "inventory"]);
+        assert_eq!(table.services(), ["catalog", "identity", "inventory", "payments"]);
+        assert!(!table.is_public("/v1/reservations"), "reservations are internal to the checkout");
     }
 }

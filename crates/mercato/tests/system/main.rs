@@ -5,6 +5,7 @@
 //! They live in the `mercato` package because Cargo hands the built binary's path
 //! (`CARGO_BIN_EXE_mercato`) only to the owning package's integration tests.
 
+mod accounts;
 mod events;
 mod platform;
 mod resilience;
