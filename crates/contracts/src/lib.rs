@@ -2,7 +2,7 @@
 //!
 //! - [`ids`]: typed, prefixed ids (`prod_…`, `var_…`) and the validated [`ids::Sku`].
 //! - [`money`]: [`money::Money`] in integer minor units, with the one rounding rule.
-//! - [`catalog`], [`inventory`], [`identity`], [`payments`]: each service's API bodies and
+//! - [`catalog`], [`inventory`], [`identity`], [`payments`], [`pricing`]: each service's API bodies and
 //!   the events it publishes, one module per owning service.
 //!
 //! Invariant: everything here changes only additively. Every published event version keeps
@@ -14,6 +14,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod payments;
+pub mod pricing;
 
 /// An event type published by a service: its name, schema version and subject.
 pub trait EventType: serde::Serialize + serde::de::DeserializeOwned {

@@ -102,3 +102,15 @@ fn payment_events_v1_still_decode() {
     assert_eq!(refunded.subject(), authorized.subject());
     assert_eq!(PaymentRefunded::TYPE, "payment.refunded");
 }
+
+#[test]
+fn price_changed_v1_still_decodes() {
+    use contracts::pricing::PriceChanged;
+    let changed: PriceChanged = serde_json::from_str(&fixture("price.changed.v1.json")).expect("v1 decodes");
+    assert_eq!(changed.subject(), "NW-TEE-BLK-M");
+    assert_eq!(changed.price_list_id.as_str(), "pl_0193a4c1e7d27c3a9b1f4e2d8c6a5b42");
+    assert_eq!(changed.tiers.len(), 2);
+    assert_eq!(changed.tiers[1].min_quantity, 10);
+    assert_eq!(changed.tiers[1].unit_amount.amount, 2200);
+    assert_eq!((PriceChanged::TYPE, PriceChanged::VERSION), ("price.changed", 1));
+}

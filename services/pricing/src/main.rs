@@ -1,0 +1,5 @@
+//! The pricing service as a standalone binary (for deploying it alone).
+
+fn main() -> std::process::ExitCode {
+    runtime::run(pricing::SERVICE, pricing::build)
+}
