@@ -17,6 +17,7 @@ pub struct ServiceSpec {
 pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec { name: identity::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: catalog::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: pricing::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: inventory::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: payments::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
@@ -37,6 +38,7 @@ pub fn run(name: &str) -> ExitCode {
     match name {
         identity::SERVICE => runtime::run(identity::SERVICE, identity::build),
         catalog::SERVICE => runtime::run(catalog::SERVICE, catalog::build),
+        pricing::SERVICE => runtime::run(pricing::SERVICE, pricing::build),
         inventory::SERVICE => runtime::run(inventory::SERVICE, inventory::build),
         payments::SERVICE => runtime::run(payments::SERVICE, payments::build),
         gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),

@@ -23,6 +23,13 @@ impl RouteTable {
             // Staff reads, captures, voids and refunds; authorising is internal to the
             // checkout, and payments refuses it without the internal credential.
             ("payments", "payments"),
+            ("quotes", "pricing"),
+            ("price-lists", "pricing"),
+            ("promotions", "pricing"),
+            // Staff create coupons; redeeming one is internal to the checkout.
+            ("coupons", "pricing"),
+            ("shipping-rates", "pricing"),
+            ("tax-rules", "pricing"),
         ]);
         Self { owners }
     }
@@ -60,7 +67,7 @@ mod tests {
         assert!(table.owner("events").is_none());
         assert!(table.is_public("/v1/stock/{sku}"));
         assert!(!table.is_public("/v1/events"));
-        assert_eq!(table.services(), ["catalog", "identity", "inventory", "payments"]);
+        assert_eq!(table.services(), ["catalog", "identity", "inventory", "payments", "pricing"]);
         assert!(!table.is_public("/v1/reservations"), "reservations are internal to the checkout");
     }
 }

@@ -303,6 +303,28 @@ fn slugify(text: &str) -> String {
     out
 }
 
+/// The demo list price, in euro cents, of a product listed under `leaf_category`: a range
+/// per department, the exact value from the product's slug, ending in ,95 or ,99 as shop
+/// prices do. Every variant of a product costs the same.
+pub fn unit_price(leaf_category: &str, product_slug: &str) -> i64 {
+    let department =
+        DEPARTMENTS.iter().find(|d| d.leaves.iter().any(|leaf| leaf.slug == leaf_category)).map_or("", |d| d.slug);
+    let (low, high): (u64, u64) = match department {
+        "apparel" => (19, 149),
+        "footwear" => (49, 189),
+        "home-and-kitchen" => (9, 249),
+        "outdoor" => (15, 399),
+        "electronics" => (29, 499),
+        "beauty" => (6, 69),
+        "sports-and-fitness" => (12, 249),
+        "kids" => (7, 89),
+        _ => (9, 99),
+    };
+    let hash = fmix64(fnv1a(product_slug, "price"));
+    let euros = low + hash % (high - low + 1);
+    (euros * 100) as i64 - if hash & 1 == 0 { 1 } else { 5 }
+}
+
 fn fnv1a(sku: &str, location: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -2024,5 +2046,17 @@ mod tests {
         let top: Vec<_> = all.iter().filter(|c| c.parent.is_none()).collect();
         assert_eq!(top.len(), 8);
         assert!(children.values().all(|n| (3..=5).contains(n)));
+    }
+
+    #[test]
+    fn prices_are_deterministic_plausible_and_shop_like() {
+        for product in products(300) {
+            let (leaf, slug) =
+                (product.category.as_deref().unwrap_or_default(), product.slug.as_deref().unwrap_or_default());
+            let price = unit_price(leaf, slug);
+            assert_eq!(price, unit_price(leaf, slug));
+            assert!((595..=49_999).contains(&price), "{slug}: {price}");
+            assert!(price % 100 == 95 || price % 100 == 99, "{slug}: {price}");
+        }
     }
 }

@@ -29,14 +29,16 @@ pub struct Summary {
     pub skus: usize,
     /// Stock records set.
     pub stock_records: usize,
+    /// SKUs given a price.
+    pub prices: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} products ({} SKUs) in {} categories, stock at {} locations",
-            self.products, self.skus, self.categories, self.locations
+            "{} products ({} SKUs, {} priced) in {} categories, stock at {} locations",
+            self.products, self.skus, self.prices, self.categories, self.locations
         )
     }
 }
@@ -60,6 +62,24 @@ impl Api {
                 Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
                     let status = response.status();
                     return Ok((status, response.json().await.unwrap_or(Value::Null)));
+                }
+                _ => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        bail!("{path} stayed unavailable")
+    }
+
+    /// PUTs as staff, retrying while the platform is briefly unavailable (503).
+    async fn put(&self, path: &str, body: &Value) -> anyhow::Result<()> {
+        let mut delay = Duration::from_millis(100);
+        for _ in 0..20 {
+            match self.http.put(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body).send().await {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
+                    bail!("{path} answered {}: {}", response.status(), response.text().await.unwrap_or_default())
                 }
                 _ => {
                     tokio::time::sleep(delay).await;
@@ -141,13 +161,64 @@ pub async fn load(gateway: &str, token: &str, products: usize) -> anyhow::Result
         let (status, body) = api.post("/api/v1/stock/batch", &json!({ "items": items }), None).await?;
         created_or_exists("stock", status, &body)?;
     }
+    let prices = load_prices(&api, &catalog).await?;
     Ok(Summary {
         categories: categories.len(),
         locations: locations.len(),
         products: total,
         skus: skus.len(),
         stock_records,
+        prices,
     })
+}
+
+/// Markets of the demo shop: EU countries, prices in euro including VAT.
+const MARKETS: &[(&str, i64)] = &[("DE", 1900), ("FR", 2000), ("IT", 2200), ("NL", 2100), ("AT", 2000), ("ES", 2100)];
+
+/// A euro price list for every SKU, VAT per market, and two shipping methods.
+async fn load_prices(api: &Api, catalog: &[contracts::catalog::NewProduct]) -> anyhow::Result<usize> {
+    let (status, list) = api
+        .post(
+            "/api/v1/price-lists",
+            &json!({ "name": "Standard EUR", "currency": "EUR", "priority": 0 }),
+            Some("demo-price-list-eur"),
+        )
+        .await?;
+    created_or_exists("price-lists", status, &list)?;
+    let list_id = list["id"].as_str().context("price list id")?.to_owned();
+    for (country, rate_bp) in MARKETS {
+        api.put(&format!("/api/v1/tax-rules/{country}"), &json!({ "rate_bp": rate_bp, "inclusive": true })).await?;
+    }
+    let countries: Vec<&str> = MARKETS.iter().map(|(c, _)| *c).collect();
+    for (method, amount, free_over) in [("standard", 495, Some(5000)), ("express", 1295, None::<i64>)] {
+        let body = json!({
+            "method": method,
+            "countries": countries,
+            "amount": { "amount": amount, "currency": "EUR" },
+            "free_over": free_over.map(|f| json!({ "amount": f, "currency": "EUR" })),
+        });
+        let (status, answer) =
+            api.post("/api/v1/shipping-rates", &body, Some(&format!("demo-shipping-{method}"))).await?;
+        created_or_exists("shipping-rates", status, &answer)?;
+    }
+    let priced: Vec<(String, i64)> = catalog
+        .iter()
+        .flat_map(|p| {
+            let price =
+                demo::unit_price(p.category.as_deref().unwrap_or_default(), p.slug.as_deref().unwrap_or_default());
+            p.variants.iter().map(move |v| (v.sku.clone(), price))
+        })
+        .collect();
+    let mut puts = futures::stream::iter(priced.iter().map(|(sku, cents)| {
+        let path = format!("/api/v1/price-lists/{list_id}/prices/{sku}");
+        let body = json!({ "tiers": [{ "min_quantity": 1, "unit_amount": { "amount": cents, "currency": "EUR" } }] });
+        async move { api.put(&path, &body).await }
+    }))
+    .buffer_unordered(8);
+    while let Some(result) = puts.next().await {
+        result?;
+    }
+    Ok(priced.len())
 }
 
 async fn wait_until_known(api: &Api, skus: &[&str]) -> anyhow::Result<()> {

@@ -278,7 +278,7 @@ impl Drop for Platform {
                 rt.block_on(async move {
                     use sqlx::Connection as _;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
-                        for service in ["identity", "catalog", "inventory", "payments"] {
+                        for service in ["identity", "catalog", "pricing", "inventory", "payments"] {
                             let sql = format!("DROP DATABASE IF EXISTS \"{prefix}_{service}\" WITH (FORCE)");
                             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
                         }

@@ -42,6 +42,23 @@ async fn first_start_seeds_a_demo_catalog_and_the_next_start_does_not() {
     let stocked = p.stock_records().await.iter().filter(|r| r["on_hand"].as_i64() > Some(0)).count();
     assert!(stocked > 1000, "{stocked} stocked records");
 
+    // The demo shop is priced: a quote in Germany includes 19 % VAT and shipping.
+    let quote = p
+        .http
+        .post(format!("{}/api/v1/quotes", p.gateway))
+        .json(&serde_json::json!({ "currency": "EUR", "country": "DE", "shipping_method": "standard", "lines": [{ "sku": sku, "quantity": 2 }] }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(quote.status(), reqwest::StatusCode::OK);
+    let quote: Value = quote.json().await.expect("json");
+    let unit = quote["lines"][0]["unit_price"]["amount"].as_i64().expect("unit price");
+    assert!(unit > 0);
+    assert_eq!(quote["tax_inclusive"], true);
+    let shipping = quote["shipping"]["amount"]["amount"].as_i64().expect("shipping");
+    assert_eq!(shipping, if 2 * unit >= 5000 { 0 } else { 495 }, "free standard shipping from 50 €");
+    assert_eq!(quote["total"]["amount"].as_i64(), Some(2 * unit + shipping));
+
     p.restart().await;
     assert!(!p.supervisor_log().contains("loading the demo catalog"), "seeded again:\n{}", p.supervisor_log());
     assert_eq!(count_products(&p).await, products);
