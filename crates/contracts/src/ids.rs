@@ -90,6 +90,18 @@ id_type!(
     CustomerId, "cus"
 );
 id_type!(
+    /// A price list.
+    PriceListId, "pl"
+);
+id_type!(
+    /// A promotion.
+    PromotionId, "promo"
+);
+id_type!(
+    /// A shipping rate.
+    ShippingRateId, "shr"
+);
+id_type!(
     /// A stock reservation held for a checkout.
     ReservationId, "res"
 );

@@ -1,79 +1,14 @@
 //! The pricing service's published language: price lists and their tiered prices,
 //! promotions and coupons, shipping rates, tax rules, quotes, and the `price.changed` event.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::EventType;
-use crate::ids::{InvalidId, Sku};
+use crate::ids::Sku;
 use crate::money::{Currency, Money};
 
-macro_rules! pricing_id {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
-        #[schema(value_type = String, example = json!(concat!($prefix, "_0193a4c1e7d27c3a9b1f4e2d8c6a5b40")))]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            /// The prefix every id of this kind starts with.
-            pub const PREFIX: &'static str = $prefix;
-
-            /// A new, time-ordered id.
-            pub fn generate() -> Self {
-                Self(format!("{}_{}", $prefix, uuid::Uuid::now_v7().simple()))
-            }
-
-            /// Parses an id, checking prefix and shape.
-            pub fn parse(s: &str) -> Result<Self, InvalidId> {
-                let ok = s.strip_prefix(concat!($prefix, "_")).is_some_and(|rest| {
-                    rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                });
-                if ok { Ok(Self(s.to_owned())) } else { Err(InvalidId { kind: $prefix }) }
-            }
-
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-pricing_id!(
-    /// A price list.
-    PriceListId, "pl"
-);
-pricing_id!(
-    /// A promotion.
-    PromotionId, "promo"
-);
-pricing_id!(
-    /// A shipping rate.
-    ShippingRateId, "shr"
-);
+pub use crate::ids::{PriceListId, PromotionId, ShippingRateId};
 
 /// One volume tier of a price: from `min_quantity` units on, each costs `unit_amount`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
