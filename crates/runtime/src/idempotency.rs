@@ -2,14 +2,17 @@
 //! with a different body is a 409. The key is recorded in the same transaction as the change
 //! it made, so a replay can never observe one without the other.
 
-use axum::extract::OptionalFromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
 
+use serde::Serialize;
+
 use crate::db::{Db, DbError, Tx};
+use crate::events::Outbox;
 use crate::http::{FieldError, Problem};
 
 /// A validated `Idempotency-Key` header.
@@ -35,6 +38,21 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
             _ => Err(Problem::bad_request("Invalid Idempotency-Key header.")
                 .with_errors(vec![FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters")])),
         }
+    }
+}
+
+/// Where the key is required (`IdempotencyKey` rather than `Option<IdempotencyKey>`), its
+/// absence is a 400 naming the header: these endpoints must never apply a retry twice.
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        <Self as OptionalFromRequestParts<S>>::from_request_parts(parts, state).await?.ok_or_else(|| {
+            Problem::bad_request(
+                "This request needs an Idempotency-Key header, so that a retry is never applied twice.",
+            )
+            .with_errors(vec![FieldError::new("Idempotency-Key", "is required")])
+        })
     }
 }
 
@@ -122,6 +140,65 @@ pub async fn remember(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A creating request under an optional `Idempotency-Key`, done in one transaction:
+/// [`Creation::begin`] opens it and looks the key up, [`Creation::finish`] records the
+/// response beside the change and commits. What to do when a concurrent request with the
+/// same key commits first (a unique violation from `finish` on PostgreSQL) is the caller's
+/// policy: retry to replay it, or answer 409.
+#[derive(Debug)]
+pub struct Creation {
+    scope: &'static str,
+    key: Option<IdempotencyKey>,
+    fingerprint: String,
+}
+
+/// What [`Creation::begin`] found.
+#[derive(Debug)]
+pub enum Begun {
+    /// Do the work in this transaction, then [`Creation::finish`].
+    Fresh(Tx),
+    /// Nothing to do: the first response (a replay) or the 409 for a reused key.
+    Answered(Response),
+}
+
+impl Creation {
+    /// A creation in `scope` (e.g. `POST /v1/products`) with `body` as the request.
+    pub fn new(scope: &'static str, key: Option<IdempotencyKey>, body: &impl Serialize) -> Self {
+        let fingerprint = fingerprint(serde_json::to_string(body).unwrap_or_default().as_bytes());
+        Self { scope, key, fingerprint }
+    }
+
+    /// Opens the write transaction and looks the key up.
+    pub async fn begin(&self, db: &Db) -> Result<Begun, DbError> {
+        let mut tx = db.begin().await?;
+        if let Some(key) = &self.key {
+            match check(&mut tx, self.scope, key, &self.fingerprint).await? {
+                Prior::Replay(recorded) => return Ok(Begun::Answered(recorded.into_response())),
+                Prior::Mismatch => return Ok(Begun::Answered(Prior::mismatch_problem().into_response())),
+                Prior::Fresh => {}
+            }
+        }
+        Ok(Begun::Fresh(tx))
+    }
+
+    /// Records `created` as the response (with `status`) for the key and commits through the
+    /// outbox; returns the serialised body.
+    pub async fn finish(
+        &self,
+        outbox: &Outbox,
+        mut tx: Tx,
+        status: StatusCode,
+        created: &impl Serialize,
+    ) -> Result<String, DbError> {
+        let body = serde_json::to_string(created).unwrap_or_default();
+        if let Some(key) = &self.key {
+            remember(&mut tx, self.scope, key, &self.fingerprint, status, &body).await?;
+        }
+        outbox.commit(tx).await?;
+        Ok(body)
+    }
 }
 
 /// Forgets keys older than a day, as payment APIs do.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::Extension;
 use axum::extract::{ConnectInfo, OriginalUri, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use runtime::client::Call;
 use runtime::http::Problem;
@@ -31,12 +31,7 @@ pub(crate) async fn forward(
 ) -> Response {
     let body = match body {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
-                .with_detail("The body exceeds the gateway's size limit.")
-                .into_response();
-        }
-        Err(rejection) => return Problem::bad_request(rejection.body_text()).into_response(),
+        Err(rejection) => return runtime::http::body_problem(rejection).into_response(),
     };
     let upstream_path = uri.path().strip_prefix("/api").unwrap_or(uri.path());
     let resource = upstream_path.strip_prefix("/v1/").and_then(|r| r.split('/').next()).unwrap_or_default();

@@ -227,7 +227,7 @@ pub async fn expire_lapsed(db: &Db, outbox: &Outbox) -> Result<usize, Reservatio
     let mut expired = 0;
     loop {
         let ids = {
-            let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+            let mut conn = db.acquire().await?;
             reservations::lapsed(&mut conn, &runtime::db::now(), SWEEP_BATCH).await?
         };
         let mut progressed = false;

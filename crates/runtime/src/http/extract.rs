@@ -1,6 +1,8 @@
 //! Extractors that turn bad input into problem+json with the offending field named.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::body::Body;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -88,15 +90,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             )
             .with_detail("Send the body as `Content-Type: application/json`."));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
-                    .with_detail("The body exceeds this endpoint's size limit.")
-            } else {
-                Problem::bad_request(format!("The body could not be read: {}.", rejection.body_text()))
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_problem)?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// `Option<Json<T>>`: `None` for an empty body (`POST …/capture` with no body captures
+/// everything), otherwise exactly the checks and problems of [`Json`].
+impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for Json<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        // Reading through `Bytes` keeps the configured body limit.
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state).await.map_err(body_problem)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        <Self as FromRequest<S>>::from_request(Request::from_parts(parts, Body::from(bytes)), state).await.map(Some)
+    }
+}
+
+/// The problem for a request body that could not be read: 413 over the size limit, else 400.
+pub fn body_problem(rejection: BytesRejection) -> Problem {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
+            .with_detail("The body exceeds this endpoint's size limit.")
+    } else {
+        Problem::bad_request(format!("The body could not be read: {}.", rejection.body_text()))
     }
 }
 

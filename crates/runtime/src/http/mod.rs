@@ -6,7 +6,7 @@ pub(crate) mod middleware;
 mod pagination;
 mod problem;
 
-pub use extract::{Json, Query};
+pub use extract::{Json, Query, body_problem};
 pub use pagination::{Cursor, MAX_PAGE_SIZE, Page, PageParams};
 pub use problem::{FieldError, Problem, ProblemSchema};
 

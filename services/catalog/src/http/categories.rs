@@ -19,7 +19,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 /// All categories, parents before children.
 #[utoipa::path(get, path = "/v1/categories", tag = "categories", responses((status = 200, description = "All categories", body = CategoryList)))]
 async fn list_categories(State(state): State<AppState>) -> Result<Json<CategoryList>, ApiError> {
-    let mut conn = state.db.pool().acquire().await.map_err(runtime::db::DbError::from)?;
+    let mut conn = state.db.acquire().await?;
     Ok(Json(CategoryList { data: categories::all(&mut conn).await? }))
 }
 

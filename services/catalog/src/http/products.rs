@@ -5,9 +5,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contracts::catalog::{NewProduct, NewVariant, Product, ProductList, ProductPatch, ProductStatus};
 use runtime::auth::Staff;
-use runtime::db::{Db, Tx};
+use runtime::db::Tx;
 use runtime::http::{Cursor, FieldError, Json, Page, PageParams, Problem, ProblemSchema, Query};
-use runtime::idempotency::{self, IdempotencyKey, Prior};
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -63,10 +63,6 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     })
 }
 
-async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    Ok(db.pool().acquire().await.map_err(runtime::db::DbError::from)?)
-}
-
 /// List products, newest last, with a cursor.
 #[utoipa::path(
     get,
@@ -93,7 +89,7 @@ async fn list_products(
                 .into());
         }
     };
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let categories = match params.category.as_deref() {
         None => None,
         Some(reference) => {
@@ -124,7 +120,7 @@ async fn list_products(
     )
 )]
 async fn get_product(State(state): State<AppState>, Path(reference): Path<String>) -> Result<Response, ApiError> {
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let product = products::find(&mut conn, &reference).await?.ok_or(ApiError::ProductNotFound)?;
     Ok(with_etag(StatusCode::OK, &product))
 }
@@ -165,12 +161,12 @@ async fn create_product(
     key: Option<IdempotencyKey>,
     Json(dto): Json<NewProduct>,
 ) -> Result<Response, ApiError> {
-    let fingerprint = idempotency::fingerprint(serde_json::to_string(&dto).unwrap_or_default().as_bytes());
+    let creation = Creation::new(CREATE_SCOPE, key.clone(), &dto);
     let valid = ValidProduct::try_from(dto).map_err(ApiError::Invalid)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_create(&state, key.as_ref(), &fingerprint, &valid).await {
+        match try_create(&state, &creation, &valid).await {
             // On PostgreSQL a concurrent request with the same key may commit between our key
             // check and our insert (or our slug/SKU checks): look at the key once more, and
             // replay its response if that is what happened.
@@ -181,20 +177,11 @@ async fn create_product(
     }
 }
 
-async fn try_create(
-    state: &AppState,
-    key: Option<&IdempotencyKey>,
-    fingerprint: &str,
-    valid: &ValidProduct,
-) -> Result<Response, ApiError> {
-    let mut tx = state.db.begin().await?;
-    if let Some(key) = key {
-        match idempotency::check(&mut tx, CREATE_SCOPE, key, fingerprint).await? {
-            Prior::Replay(recorded) => return Ok(recorded.into_response()),
-            Prior::Mismatch => return Err(Prior::mismatch_problem().into()),
-            Prior::Fresh => {}
-        }
-    }
+async fn try_create(state: &AppState, creation: &Creation, valid: &ValidProduct) -> Result<Response, ApiError> {
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
+        Begun::Fresh(tx) => tx,
+    };
     if products::slug_taken(&mut tx, valid.slug.as_str(), None).await? {
         return Err(ApiError::SlugTaken(valid.slug.to_string()));
     }
@@ -206,11 +193,7 @@ async fn try_create(
     let category = resolve_category(&mut tx, valid.category.as_deref()).await?;
     let product = products::insert(&mut tx, valid, category).await?;
     events::created(&state.outbox, &mut tx, &product).await?;
-    if let Some(key) = key {
-        let body = serde_json::to_string(&product).unwrap_or_default();
-        idempotency::remember(&mut tx, CREATE_SCOPE, key, fingerprint, StatusCode::CREATED, &body).await?;
-    }
-    state.outbox.commit(tx).await?;
+    creation.finish(&state.outbox, tx, StatusCode::CREATED, &product).await?;
     tracing::info!(product_id = %product.id, "product created");
     let mut response = with_etag(StatusCode::CREATED, &product);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/products/{}", product.id)) {

@@ -78,7 +78,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Cu
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(ApiError::InvalidCredentials)?;
     let claims = state.keys.verify(token.trim()).ok_or(ApiError::InvalidCredentials)?;
-    let mut conn = state.db.pool().acquire().await.map_err(runtime::db::DbError::from)?;
+    let mut conn = state.db.acquire().await?;
     let customer = customers::by_id(&mut conn, &claims.sub).await?.ok_or(ApiError::InvalidCredentials)?;
     Ok(Json(customer))
 }

@@ -85,7 +85,7 @@ async fn login(
             return Err(ApiError::TooManyAttempts(limits.retry_after(address_window, now)));
         }
     }
-    let mut conn = state.db.pool().acquire().await.map_err(runtime::db::DbError::from)?;
+    let mut conn = state.db.acquire().await?;
     let found = customers::by_email(&mut conn, &email).await?;
     drop(conn);
     let (customer, hash) = match found {

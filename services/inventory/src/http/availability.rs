@@ -7,7 +7,7 @@ use runtime::http::{FieldError, Json, Problem, ProblemSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn};
+use super::{ApiError, AppState};
 use crate::store::stock;
 
 /// Most SKUs one availability request may ask for.
@@ -62,7 +62,7 @@ async fn get_availability(
     RawQuery(query): RawQuery,
 ) -> Result<Json<AvailabilityList>, ApiError> {
     let skus = parse_skus(query.as_deref())?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     Ok(Json(AvailabilityList { data: stock::availability(&mut conn, &skus).await? }))
 }
 

@@ -8,7 +8,7 @@ use runtime::http::{Json, ProblemSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn};
+use super::{ApiError, AppState};
 use crate::domain::ValidLocation;
 use crate::store::locations;
 
@@ -19,7 +19,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 /// All stock locations.
 #[utoipa::path(get, path = "/v1/locations", tag = "locations", responses((status = 200, description = "All locations", body = LocationList)))]
 async fn list_locations(State(state): State<AppState>) -> Result<Json<LocationList>, ApiError> {
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     Ok(Json(LocationList { data: locations::all(&mut conn).await? }))
 }
 

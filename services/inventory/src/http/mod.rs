@@ -93,7 +93,3 @@ impl IntoResponse for ApiError {
         problem.into_response()
     }
 }
-
-async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    Ok(db.pool().acquire().await.map_err(DbError::from)?)
-}

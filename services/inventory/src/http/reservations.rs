@@ -7,12 +7,12 @@ use axum::response::{IntoResponse, Response};
 use contracts::ids::ReservationId;
 use contracts::inventory::{NewReservation, Reservation};
 use runtime::auth::Internal;
-use runtime::http::{FieldError, Json, Problem, ProblemSchema};
-use runtime::idempotency::{self, IdempotencyKey, Prior};
+use runtime::http::{Json, Problem, ProblemSchema};
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn};
+use super::{ApiError, AppState};
 use crate::domain::{Action, ValidReservation};
 use crate::reservations::{self, ReservationError};
 use crate::store;
@@ -79,19 +79,15 @@ pub(super) fn problem(err: ReservationError) -> Problem {
 async fn create_reservation(
     State(state): State<AppState>,
     _internal: Internal,
-    key: Option<IdempotencyKey>,
+    key: IdempotencyKey,
     Json(dto): Json<NewReservation>,
 ) -> Result<Response, ApiError> {
-    let key = key.ok_or_else(|| {
-        Problem::bad_request("Reservations need an Idempotency-Key header, so that a retry never holds stock twice.")
-            .with_errors(vec![FieldError::new("Idempotency-Key", "is required")])
-    })?;
-    let fingerprint = idempotency::fingerprint(serde_json::to_string(&dto).unwrap_or_default().as_bytes());
+    let creation = Creation::new(CREATE_SCOPE, Some(key), &dto);
     let valid = ValidReservation::try_from(dto).map_err(ApiError::Invalid)?;
     let mut rechecked = false;
     let mut deadlocks = 0;
     loop {
-        match try_create(&state, &key, &fingerprint, &valid).await {
+        match try_create(&state, &creation, &valid).await {
             // On PostgreSQL a concurrent request with the same key may commit while this one
             // runs: then its key shows up as a unique violation, or the stock it took as a
             // shortage. Look at the key once more, and replay its response if that is it.
@@ -104,23 +100,14 @@ async fn create_reservation(
     }
 }
 
-async fn try_create(
-    state: &AppState,
-    key: &IdempotencyKey,
-    fingerprint: &str,
-    valid: &ValidReservation,
-) -> Result<Response, ApiError> {
-    let mut tx = state.db.begin().await?;
-    match idempotency::check(&mut tx, CREATE_SCOPE, key, fingerprint).await? {
-        Prior::Replay(recorded) => return Ok(recorded.into_response()),
-        Prior::Mismatch => return Err(Prior::mismatch_problem().into()),
-        Prior::Fresh => {}
-    }
+async fn try_create(state: &AppState, creation: &Creation, valid: &ValidReservation) -> Result<Response, ApiError> {
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
+        Begun::Fresh(tx) => tx,
+    };
     // On a shortage `tx` is dropped here, which rolls back every line already held.
     let reservation = reservations::hold(&mut tx, &state.outbox, valid).await?;
-    let body = serde_json::to_string(&reservation).unwrap_or_default();
-    idempotency::remember(&mut tx, CREATE_SCOPE, key, fingerprint, StatusCode::CREATED, &body).await?;
-    state.outbox.commit(tx).await?;
+    creation.finish(&state.outbox, tx, StatusCode::CREATED, &reservation).await?;
     tracing::info!(reservation_id = %reservation.id, reference = %reservation.reference, "stock reserved");
     let mut response = (StatusCode::CREATED, axum::Json(&reservation)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/reservations/{}", reservation.id)) {
@@ -152,7 +139,7 @@ async fn get_reservation(
     Path(id): Path<String>,
 ) -> Result<Json<Reservation>, ApiError> {
     let id = parse_id(&id)?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let stored = store::reservations::find(&mut conn, &id).await?.ok_or(ReservationError::NotFound)?;
     Ok(Json(stored.reservation))
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn};
+use super::{ApiError, AppState};
 use crate::domain::{OnHand, StockError};
 use crate::events;
 use crate::store::stock::{self, Place};
@@ -63,7 +63,7 @@ async fn list_stock(
                 .with_errors(vec![FieldError::new("after", "is not a cursor this API issued")])
         })?),
     };
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let items = stock::list(&mut conn, after, params.sku.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |l| format!("{}|{}", l.sku, l.location));
     Ok(Json(StockList { data: page.data, next: page.next }))
@@ -82,7 +82,7 @@ async fn list_stock(
 )]
 async fn get_stock(State(state): State<AppState>, Path(sku): Path<String>) -> Result<Json<Availability>, ApiError> {
     let sku = Sku::parse(&sku).map_err(|_| ApiError::NotFound("No such SKU."))?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let mut found = stock::availability(&mut conn, &[sku]).await?;
     match found.pop() {
         Some(a) if a.known => Ok(Json(a)),

@@ -2,7 +2,6 @@
 //! become problems.
 
 mod caller;
-mod optional_json;
 mod payments;
 
 use std::sync::Arc;

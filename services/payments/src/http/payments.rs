@@ -46,7 +46,7 @@ use contracts::money::Money;
 use contracts::payments::{CapturePayment, NewPayment, Payment, PaymentList, PaymentStatus, RefundPayment};
 use runtime::auth::{Internal, Staff};
 use runtime::db::{Db, DbError, Tx};
-use runtime::http::{Cursor, FieldError, Json, Page, PageParams, Problem, ProblemSchema, Query};
+use runtime::http::{Cursor, Json, Page, PageParams, Problem, ProblemSchema, Query};
 use runtime::idempotency::{self, IdempotencyKey, Prior, Recorded};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -55,7 +55,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::caller::Caller;
-use super::optional_json::OptionalJson;
 use super::{ApiError, AppState, ClaimTtl, detached, provider_unavailable, remaining};
 use crate::domain::{
     AuthorizationOutcome, FailureCode, Operation, Planned, ValidCard, ValidPayment, YearMonth, plan_capture,
@@ -84,10 +83,6 @@ const POLL: Duration = Duration::from_millis(25);
 /// answer "still in progress" before the deadline answers for us.
 const WAIT_MARGIN: Duration = Duration::from_millis(250);
 
-async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    Ok(db.pool().acquire().await.map_err(DbError::from)?)
-}
-
 fn today() -> YearMonth {
     let now = OffsetDateTime::now_utc();
     YearMonth { year: i64::from(now.year()), month: i64::from(u8::from(now.month())) }
@@ -107,7 +102,7 @@ fn parse_id(id: &str) -> Result<PaymentId, ApiError> {
 }
 
 async fn load(db: &Db, id: &PaymentId) -> Result<Stored, ApiError> {
-    let mut conn = conn(db).await?;
+    let mut conn = db.acquire().await?;
     payments::find(&mut conn, id).await?.ok_or(ApiError::NotFound)
 }
 
@@ -144,7 +139,7 @@ async fn list_payments(
     Query(params): Query<ListParams>,
 ) -> Result<Json<PaymentList>, ApiError> {
     let cursor = Cursor::try_from(PageParams { limit: params.limit, after: params.after })?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let items = payments::list(&mut conn, params.reference.as_deref(), cursor.after.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |p| p.id.to_string());
     Ok(Json(PaymentList { data: page.data, next: page.next }))
@@ -194,16 +189,9 @@ async fn get_payment(
 async fn create_payment(
     State(state): State<AppState>,
     _internal: Internal,
-    key: Option<IdempotencyKey>,
+    key: IdempotencyKey,
     Json(dto): Json<NewPayment>,
 ) -> Result<Response, ApiError> {
-    let Some(key) = key else {
-        return Err(Problem::bad_request(
-            "An Idempotency-Key header is required: send the checkout id, so that a retry never authorizes twice.",
-        )
-        .with_errors(vec![FieldError::new("Idempotency-Key", "is required")])
-        .into());
-    };
     let valid = ValidPayment::parse(dto, today()).map_err(ApiError::Invalid)?;
     let fingerprint = valid.fingerprint();
     let give_up = Instant::now() + remaining().map_or(state.claim_ttl.0, |left| left.saturating_sub(WAIT_MARGIN));
@@ -471,9 +459,9 @@ async fn capture_payment(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<CapturePayment>,
+    body: Option<Json<CapturePayment>>,
 ) -> Result<Json<Payment>, ApiError> {
-    operate(state, &id, Operation::Capture, body.and_then(|b| b.amount)).await.map(Json)
+    operate(state, &id, Operation::Capture, body.and_then(|Json(b)| b.amount)).await.map(Json)
 }
 
 /// Void an authorized payment (staff or internal): nothing is taken. Voiding a voided
@@ -523,9 +511,9 @@ async fn refund_payment(
     State(state): State<AppState>,
     _staff: Staff,
     Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<RefundPayment>,
+    body: Option<Json<RefundPayment>>,
 ) -> Result<Json<Payment>, ApiError> {
-    operate(state, &id, Operation::Refund, body.and_then(|b| b.amount)).await.map(Json)
+    operate(state, &id, Operation::Refund, body.and_then(|Json(b)| b.amount)).await.map(Json)
 }
 
 /// Claims the payment for `operation`, then (on a task of its own) asks the provider and
@@ -553,7 +541,7 @@ async fn operate(
         if busy {
             return Err(ApiError::Busy);
         }
-        let mut conn = conn(&state.db).await?;
+        let mut conn = state.db.acquire().await?;
         if payments::claim_operation(&mut conn, &id, stored.payment.version, operation.as_str(), &stale_before).await? {
             break (stored.payment, amount, next);
         }
@@ -586,7 +574,7 @@ async fn apply(
         Operation::Refund => state.provider.refund(request, budget).await,
     };
     if let Err(error) = result {
-        let mut conn = conn(&state.db).await?;
+        let mut conn = state.db.acquire().await?;
         payments::release_operation(&mut conn, &current.id, current.version).await?;
         tracing::warn!(payment_id = %current.id, operation = operation.as_str(), error = %error, "provider call failed");
         return Err(ApiError::Provider { operation, error });

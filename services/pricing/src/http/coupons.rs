@@ -14,11 +14,11 @@ use contracts::pricing::{Coupon, NewCoupon, Redemption};
 use runtime::auth::{Internal, Staff};
 use runtime::db::DbError;
 use runtime::http::{FieldError, Json, Problem, ProblemSchema};
-use runtime::idempotency::IdempotencyKey;
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, Begun, Creation};
+use super::{ApiError, AppState, json_response, key_in_use};
 use crate::domain::{ValidCoupon, coupon_code, redeemable};
 use crate::store::{coupons, promotions};
 
@@ -51,8 +51,8 @@ async fn create_coupon(
 ) -> Result<Response, ApiError> {
     let valid = ValidCoupon::parse(&dto).map_err(ApiError::Invalid)?;
     let creation = Creation::new("POST /v1/coupons", key, &dto);
-    let mut tx = match creation.begin(&state).await? {
-        Begun::Replay(response) => return Ok(response),
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
         Begun::Fresh(tx) => tx,
     };
     if promotions::find(&mut tx, dto.promotion_id.as_str()).await?.is_none() {
@@ -65,7 +65,8 @@ async fn create_coupon(
         Err(err) if err.is_unique_violation() => return Err(ApiError::CodeTaken),
         other => other?,
     };
-    creation.finish(&state, tx, &created).await
+    let body = creation.finish(&state.outbox, tx, StatusCode::CREATED, &created).await.map_err(key_in_use)?;
+    Ok(json_response(StatusCode::CREATED, body))
 }
 
 /// Redeem a coupon for an order (platform services only: the checkout saga).
@@ -92,13 +93,8 @@ async fn redeem_coupon(
     State(state): State<AppState>,
     _internal: Internal,
     Path(code): Path<String>,
-    key: Option<IdempotencyKey>,
+    key: IdempotencyKey,
 ) -> Result<Response, ApiError> {
-    let Some(key) = key else {
-        return Err(Problem::bad_request("An Idempotency-Key header is required: send the order id.")
-            .with_errors(vec![FieldError::new("Idempotency-Key", "is required")])
-            .into());
-    };
     let code = coupon_code(&code).ok_or(ApiError::NotFound("coupon"))?;
     for _ in 0..3 {
         let mut tx = state.db.begin().await?;

@@ -11,11 +11,9 @@ use axum::extract::FromRef;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use runtime::auth::{InternalAuth, StaffAuth};
-use runtime::db::{Db, DbError, Tx};
+use runtime::db::{Db, DbError};
 use runtime::events::Outbox;
 use runtime::http::{FieldError, Problem};
-use runtime::idempotency::{self, IdempotencyKey, Prior};
-use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 
 /// What every handler can reach.
@@ -120,61 +118,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A pooled connection for reads.
-async fn conn(db: &Db) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    Ok(db.pool().acquire().await.map_err(DbError::from)?)
-}
-
 fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-/// A creating request under an optional `Idempotency-Key`: a replay returns the first
-/// response, the same key with another body is a 409.
-struct Creation {
-    scope: &'static str,
-    key: Option<IdempotencyKey>,
-    fingerprint: String,
-}
-
-/// What [`Creation::begin`] found: work to do in the transaction, or the first response.
-enum Begun {
-    Fresh(Tx),
-    Replay(Response),
-}
-
-impl Creation {
-    fn new(scope: &'static str, key: Option<IdempotencyKey>, body: &impl Serialize) -> Self {
-        let fingerprint = idempotency::fingerprint(serde_json::to_string(body).unwrap_or_default().as_bytes());
-        Self { scope, key, fingerprint }
-    }
-
-    /// Opens the write transaction and looks the key up.
-    async fn begin(&self, state: &AppState) -> Result<Begun, ApiError> {
-        let mut tx = state.db.begin().await?;
-        if let Some(key) = &self.key {
-            match idempotency::check(&mut tx, self.scope, key, &self.fingerprint).await? {
-                Prior::Replay(recorded) => return Ok(Begun::Replay(recorded.into_response())),
-                Prior::Mismatch => return Err(Prior::mismatch_problem().into()),
-                Prior::Fresh => {}
-            }
-        }
-        Ok(Begun::Fresh(tx))
-    }
-
-    /// Records the response for the key and commits.
-    async fn finish(&self, state: &AppState, mut tx: Tx, created: &impl Serialize) -> Result<Response, ApiError> {
-        let body = serde_json::to_string(created).unwrap_or_default();
-        if let Some(key) = &self.key {
-            idempotency::remember(&mut tx, self.scope, key, &self.fingerprint, StatusCode::CREATED, &body)
-                .await
-                .map_err(key_in_use)?;
-        }
-        state.outbox.commit(tx).await.map_err(key_in_use)?;
-        Ok(json_response(StatusCode::CREATED, body))
-    }
 }
 
 /// A unique violation on the key: a concurrent request with the same key won (PostgreSQL).

@@ -1,16 +1,17 @@
 //! `/v1/price-lists` (staff): create and list price lists, set a SKU's tiered price.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use contracts::ids::Sku;
 use contracts::pricing::{NewPriceList, Price, PriceList, PriceListPage, SetPrice};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, FieldError, Json, Page, PageParams, ProblemSchema, Query};
-use runtime::idempotency::IdempotencyKey;
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, Begun, Creation, conn};
+use super::{ApiError, AppState, json_response, key_in_use};
 use crate::domain::{ValidPriceList, parse_tiers};
 use crate::events;
 use crate::store::price_lists;
@@ -42,12 +43,13 @@ async fn create_price_list(
 ) -> Result<Response, ApiError> {
     let valid = ValidPriceList::parse(dto.clone()).map_err(ApiError::Invalid)?;
     let creation = Creation::new("POST /v1/price-lists", key, &dto);
-    let mut tx = match creation.begin(&state).await? {
-        Begun::Replay(response) => return Ok(response),
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
         Begun::Fresh(tx) => tx,
     };
     let created = price_lists::insert(&mut tx, &valid).await?;
-    creation.finish(&state, tx, &created).await
+    let body = creation.finish(&state.outbox, tx, StatusCode::CREATED, &created).await.map_err(key_in_use)?;
+    Ok(json_response(StatusCode::CREATED, body))
 }
 
 /// List price lists, oldest first (staff).
@@ -69,7 +71,7 @@ async fn list_price_lists(
     Query(params): Query<PageParams>,
 ) -> Result<Json<PriceListPage>, ApiError> {
     let cursor = Cursor::try_from(params)?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let items = price_lists::list(&mut conn, cursor.after.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |l| l.id.to_string());
     Ok(Json(PriceListPage { data: page.data, next: page.next }))

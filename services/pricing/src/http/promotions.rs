@@ -1,15 +1,16 @@
 //! `/v1/promotions` (staff): create and list promotions.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use contracts::pricing::{NewPromotion, Promotion, PromotionPage};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, Json, Page, PageParams, ProblemSchema, Query};
-use runtime::idempotency::IdempotencyKey;
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, Begun, Creation, conn};
+use super::{ApiError, AppState, json_response, key_in_use};
 use crate::domain::ValidPromotion;
 use crate::store::promotions;
 
@@ -41,12 +42,13 @@ async fn create_promotion(
 ) -> Result<Response, ApiError> {
     let valid = ValidPromotion::parse(dto.clone()).map_err(ApiError::Invalid)?;
     let creation = Creation::new("POST /v1/promotions", key, &dto);
-    let mut tx = match creation.begin(&state).await? {
-        Begun::Replay(response) => return Ok(response),
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
         Begun::Fresh(tx) => tx,
     };
     let created = promotions::insert(&mut tx, &valid).await?;
-    creation.finish(&state, tx, &created).await
+    let body = creation.finish(&state.outbox, tx, StatusCode::CREATED, &created).await.map_err(key_in_use)?;
+    Ok(json_response(StatusCode::CREATED, body))
 }
 
 /// List promotions, oldest first (staff).
@@ -68,7 +70,7 @@ async fn list_promotions(
     Query(params): Query<PageParams>,
 ) -> Result<Json<PromotionPage>, ApiError> {
     let cursor = Cursor::try_from(params)?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let items = promotions::list(&mut conn, cursor.after.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |p| p.id.to_string());
     Ok(Json(PromotionPage { data: page.data, next: page.next }))

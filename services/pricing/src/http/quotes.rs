@@ -6,7 +6,7 @@ use runtime::http::{Json, ProblemSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, conn};
+use super::{ApiError, AppState};
 use crate::domain::quote::{CouponState, QuoteError, QuoteInput, price};
 use crate::domain::{ValidQuoteRequest, coupon_code};
 use crate::store::{coupons, price_lists, promotions, shipping, skus, tax};
@@ -31,7 +31,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 async fn create_quote(State(state): State<AppState>, Json(dto): Json<QuoteRequest>) -> Result<Json<Quote>, ApiError> {
     let valid = ValidQuoteRequest::parse(dto).map_err(ApiError::Invalid)?;
     let now = runtime::db::now();
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let sku_list: Vec<&str> = valid.lines.iter().map(|(s, _)| s.as_str()).collect();
     let candidates = price_lists::candidates(&mut conn, valid.currency, &sku_list).await?;
     let categories = skus::categories(&mut conn, &sku_list).await?;

@@ -1,15 +1,16 @@
 //! `/v1/shipping-rates` (staff): create and list shipping rates.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use contracts::pricing::{NewShippingRate, ShippingRate, ShippingRatePage};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, Json, Page, PageParams, ProblemSchema, Query};
-use runtime::idempotency::IdempotencyKey;
+use runtime::idempotency::{Begun, Creation, IdempotencyKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppState, Begun, Creation, conn};
+use super::{ApiError, AppState, json_response, key_in_use};
 use crate::domain::ValidShippingRate;
 use crate::store::shipping;
 
@@ -40,12 +41,13 @@ async fn create_shipping_rate(
 ) -> Result<Response, ApiError> {
     let valid = ValidShippingRate::parse(dto.clone()).map_err(ApiError::Invalid)?;
     let creation = Creation::new("POST /v1/shipping-rates", key, &dto);
-    let mut tx = match creation.begin(&state).await? {
-        Begun::Replay(response) => return Ok(response),
+    let mut tx = match creation.begin(&state.db).await? {
+        Begun::Answered(response) => return Ok(response),
         Begun::Fresh(tx) => tx,
     };
     let created = shipping::insert(&mut tx, &valid).await?;
-    creation.finish(&state, tx, &created).await
+    let body = creation.finish(&state.outbox, tx, StatusCode::CREATED, &created).await.map_err(key_in_use)?;
+    Ok(json_response(StatusCode::CREATED, body))
 }
 
 /// List shipping rates, oldest first (staff).
@@ -67,7 +69,7 @@ async fn list_shipping_rates(
     Query(params): Query<PageParams>,
 ) -> Result<Json<ShippingRatePage>, ApiError> {
     let cursor = Cursor::try_from(params)?;
-    let mut conn = conn(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
     let items = shipping::list(&mut conn, cursor.after.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |r| r.id.to_string());
     Ok(Json(ShippingRatePage { data: page.data, next: page.next }))
