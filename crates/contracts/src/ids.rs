@@ -105,6 +105,18 @@ id_type!(
     /// A stock reservation held for a checkout.
     ReservationId, "res"
 );
+id_type!(
+    /// A shopping cart (a guest's id is its only key: keep it secret).
+    CartId, "cart"
+);
+id_type!(
+    /// A checkout: one attempt to turn a cart into an order (the saga's id).
+    CheckoutId, "chk"
+);
+id_type!(
+    /// An order.
+    OrderId, "ord"
+);
 
 /// A stock keeping unit: 1–64 characters, letters, digits, `-`, `_` and `.`, starting with a
 /// letter or digit. Case-sensitive, as merchants' SKUs are.

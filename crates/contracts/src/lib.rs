@@ -2,17 +2,19 @@
 //!
 //! - [`ids`]: typed, prefixed ids (`prod_…`, `var_…`) and the validated [`ids::Sku`].
 //! - [`money`]: [`money::Money`] in integer minor units, with the one rounding rule.
-//! - [`catalog`], [`inventory`], [`identity`], [`payments`], [`pricing`]: each service's API bodies and
+//! - [`cart`], [`catalog`], [`inventory`], [`identity`], [`orders`], [`payments`], [`pricing`]: each service's API bodies and
 //!   the events it publishes, one module per owning service.
 //!
 //! Invariant: everything here changes only additively. Every published event version keeps
 //! a JSON fixture in `tests/fixtures` that the current types must still read.
 
+pub mod cart;
 pub mod catalog;
 pub mod identity;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod orders;
 pub mod payments;
 pub mod pricing;
 
