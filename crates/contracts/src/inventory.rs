@@ -198,6 +198,8 @@ pub enum ReservationStatus {
     Released,
     /// Nobody committed or released it in time; the units went back.
     Expired,
+    /// The order was cancelled after the commit; its units went back on hand.
+    Returned,
 }
 
 impl ReservationStatus {
@@ -208,6 +210,7 @@ impl ReservationStatus {
             ReservationStatus::Committed => "committed",
             ReservationStatus::Released => "released",
             ReservationStatus::Expired => "expired",
+            ReservationStatus::Returned => "returned",
         }
     }
 }
@@ -286,6 +289,14 @@ pub struct ReservationExpired {
     pub reservation: Reservation,
 }
 
+/// `reservation.returned`: the order of a committed reservation was cancelled and its units
+/// went back on hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReservationReturned {
+    /// The reservation after the return.
+    pub reservation: Reservation,
+}
+
 macro_rules! reservation_event {
     ($name:ident, $type:literal) => {
         impl EventType for $name {
@@ -302,3 +313,4 @@ reservation_event!(ReservationHeld, "reservation.held");
 reservation_event!(ReservationCommitted, "reservation.committed");
 reservation_event!(ReservationReleased, "reservation.released");
 reservation_event!(ReservationExpired, "reservation.expired");
+reservation_event!(ReservationReturned, "reservation.returned");

@@ -4,7 +4,8 @@
 use contracts::EventType;
 use contracts::catalog::{ProductArchived, ProductCreated, ProductUpdated};
 use contracts::inventory::{
-    ReservationCommitted, ReservationExpired, ReservationHeld, ReservationReleased, ReservationStatus, StockChanged,
+    ReservationCommitted, ReservationExpired, ReservationHeld, ReservationReleased, ReservationReturned,
+    ReservationStatus, StockChanged,
 };
 
 fn fixture(name: &str) -> String {
@@ -55,6 +56,14 @@ fn reservation_events_v1_still_decode() {
         serde_json::from_str(&fixture("reservation.expired.v1.json")).expect("v1 decodes");
     assert_eq!(expired.reservation.status, ReservationStatus::Expired);
     assert_eq!(expired.subject(), held.subject());
+
+    let returned: ReservationReturned =
+        serde_json::from_str(&fixture("reservation.returned.v1.json")).expect("v1 decodes");
+    assert_eq!(returned.reservation.status, ReservationStatus::Returned);
+    assert_eq!(returned.reservation.status.as_str(), "returned");
+    assert_eq!(returned.reservation.lines, committed.reservation.lines);
+    assert_eq!(returned.subject(), held.subject());
+    assert_eq!((ReservationReturned::TYPE, ReservationReturned::VERSION), ("reservation.returned", 1));
 }
 
 #[test]

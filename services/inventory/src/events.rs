@@ -2,8 +2,8 @@
 
 use contracts::EventType;
 use contracts::inventory::{
-    Reservation, ReservationCommitted, ReservationExpired, ReservationHeld, ReservationReleased, ReservationStatus,
-    StockChanged, StockLevel,
+    Reservation, ReservationCommitted, ReservationExpired, ReservationHeld, ReservationReleased, ReservationReturned,
+    ReservationStatus, StockChanged, StockLevel,
 };
 use runtime::db::{DbError, Tx};
 use runtime::events::{NewEvent, Outbox};
@@ -34,6 +34,7 @@ pub async fn reservation(outbox: &Outbox, tx: &mut Tx, reservation: &Reservation
         ReservationStatus::Committed => new_event(&ReservationCommitted { reservation }),
         ReservationStatus::Released => new_event(&ReservationReleased { reservation }),
         ReservationStatus::Expired => new_event(&ReservationExpired { reservation }),
+        ReservationStatus::Returned => new_event(&ReservationReturned { reservation }),
     };
     outbox.append(tx, event).await.map(drop)
 }

@@ -5,8 +5,8 @@
 //!
 //! Layout: [`domain`] holds the stock and reservation rules (no IO), `store` is the only
 //! module that speaks SQL, `http` has one module per resource, `reservations` holds, commits,
-//! releases and expires reservations (for `http` and the expiry sweeper), `events` builds
-//! what goes to the outbox, `consumers` applies catalog events.
+//! releases, expires and returns reservations (for `http` and the expiry sweeper), `events`
+//! builds what goes to the outbox, `consumers` applies catalog events.
 
 pub mod consumers;
 pub mod domain;

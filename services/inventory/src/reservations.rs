@@ -1,11 +1,12 @@
-//! Reservations: holding stock for a checkout, then committing or releasing it, and expiring
-//! what nobody came back for. Used by the HTTP handlers and by the expiry sweeper.
+//! Reservations: holding stock for a checkout, then committing or releasing it, expiring what
+//! nobody came back for, and returning the units of a committed one whose order was
+//! cancelled. Used by the HTTP handlers and by the expiry sweeper.
 //!
 //! Never oversell: every unit is taken with a conditional update of its stock row
 //! ([`stock::reserve`]), so the check and the write are one statement on the locked row,
 //! and the table's `CHECK (reserved <= on_hand)` backs it up. Status changes are conditional
-//! too ([`reservations::leave_held`]): of a commit, a release and an expiry racing on several
-//! replicas, exactly one moves the stock.
+//! too ([`reservations::transition`]): of a commit, a release and an expiry racing on several
+//! replicas, exactly one moves the stock; of several returns, exactly one puts it back.
 
 use contracts::ids::{ReservationId, Sku};
 use contracts::inventory::{InsufficientLine, Reservation, ReservationStatus, StockLevel};
@@ -13,7 +14,7 @@ use runtime::db::{Db, DbError, Tx};
 use runtime::events::Outbox;
 use time::OffsetDateTime;
 
-use crate::domain::{Action, Decision, ValidReservation, WantedLine, allocate, decide};
+use crate::domain::{Action, Decision, ValidReservation, WantedLine, allocate, decide, refused_after};
 use crate::events;
 use crate::store::reservations::{self, Allocated};
 use crate::store::stock::{self, Place};
@@ -34,7 +35,8 @@ pub enum ReservationError {
     /// No reservation has that id.
     #[error("no such reservation")]
     NotFound,
-    /// The reservation is no longer held, so it cannot be committed (or, committed, released).
+    /// The reservation's status does not allow `action`: it is no longer held, so it cannot be
+    /// committed (or, committed, released), or it was never committed, so it cannot be returned.
     #[error("reservation is not held")]
     NotHeld {
         /// Its state now.
@@ -159,16 +161,23 @@ async fn hold_line(
 }
 
 /// Commits a held reservation: its units leave stock. Committing a committed reservation
-/// returns it as it is; a released or expired one (also one past its expiry that the sweeper
-/// has not reached yet, which this expires) is refused.
+/// returns it as it is; a released, expired or returned one (also one past its expiry that the
+/// sweeper has not reached yet, which this expires) is refused.
 pub async fn commit(db: &Db, outbox: &Outbox, id: &ReservationId) -> Result<Reservation, ReservationError> {
     finish(db, outbox, id, Action::Commit).await.map(|(reservation, _)| reservation)
 }
 
 /// Releases a held reservation: its units become available again. Idempotent; releasing an
-/// expired reservation returns it as it is; a committed one is refused.
+/// expired reservation returns it as it is; a committed or returned one is refused.
 pub async fn release(db: &Db, outbox: &Outbox, id: &ReservationId) -> Result<Reservation, ReservationError> {
     finish(db, outbox, id, Action::Release).await.map(|(reservation, _)| reservation)
+}
+
+/// Returns a committed reservation whose order was cancelled: its units go back on hand where
+/// they were taken. Returning a returned reservation returns it as it is; a held, released or
+/// expired one is refused (a held one past its expiry is expired first).
+pub async fn give_back(db: &Db, outbox: &Outbox, id: &ReservationId) -> Result<Reservation, ReservationError> {
+    finish(db, outbox, id, Action::Return).await.map(|(reservation, _)| reservation)
 }
 
 /// Applies `action` in its own transaction; also says whether anything changed.
@@ -188,7 +197,7 @@ async fn finish(
             Decision::Refuse => return Err(ReservationError::NotHeld { reservation: stored.reservation, action }),
             Decision::Apply(to) => to,
         };
-        if !reservations::leave_held(&mut tx, id, to).await? {
+        if !reservations::transition(&mut tx, id, stored.reservation.status, to).await? {
             // Another request or replica changed it since we read it; its status is final
             // now, so the next look decides for good.
             continue;
@@ -197,10 +206,15 @@ async fn finish(
         allocations.sort_by(|a, b| a.sku.cmp(&b.sku).then_with(|| a.place.location_id.cmp(&b.place.location_id)));
         let mut levels = Vec::with_capacity(allocations.len());
         for a in &allocations {
-            let written = if to == ReservationStatus::Committed {
-                stock::take(&mut tx, &a.sku, &a.place, a.quantity).await?
-            } else {
-                stock::unreserve(&mut tx, &a.sku, &a.place, a.quantity).await?
+            let written = match to {
+                // Held to committed: the units leave.
+                ReservationStatus::Committed => stock::take(&mut tx, &a.sku, &a.place, a.quantity).await?,
+                // Committed to returned: they come back on hand.
+                ReservationStatus::Returned => stock::put_back(&mut tx, &a.sku, &a.place, a.quantity).await?,
+                // Held to released or expired (`decide` never moves anything to held).
+                ReservationStatus::Released | ReservationStatus::Expired | ReservationStatus::Held => {
+                    stock::unreserve(&mut tx, &a.sku, &a.place, a.quantity).await?
+                }
             };
             let level = written
                 .ok_or_else(|| ReservationError::Inconsistent { sku: a.sku.clone(), location: a.place.code.clone() })?;
@@ -213,8 +227,9 @@ async fn finish(
         events::reservation(outbox, &mut tx, &reservation).await?;
         outbox.commit(tx).await?;
         tracing::info!(reservation_id = %id, status = ?to, "reservation finished");
-        if action == Action::Commit && to != ReservationStatus::Committed {
-            // It lapsed before the commit came: the expiry stands, the commit does not.
+        if refused_after(action, to) {
+            // It lapsed before the commit (or return) came: the expiry stands, the action does
+            // not.
             return Err(ReservationError::NotHeld { reservation, action });
         }
         return Ok((reservation, true));

@@ -126,6 +126,8 @@ pub enum Action {
     Release,
     /// The sweeper found it past its expiry.
     Expire,
+    /// The order of a committed reservation was cancelled: its units go back on hand.
+    Return,
 }
 
 /// What to do about an [`Action`].
@@ -135,24 +137,35 @@ pub enum Decision {
     Apply(ReservationStatus),
     /// Already done (a retry): answer with the reservation as it is.
     Unchanged,
-    /// The reservation is no longer held in a way that allows this.
+    /// The reservation is not in a status that allows this.
     Refuse,
 }
 
 /// Decides `action` on a reservation in `status`; `lapsed` says whether its expiry has passed.
 /// A held reservation past its expiry is expired, whatever the action: a commit must never
 /// take units the checkout no longer holds, even when the sweeper has not come by yet.
+/// Only a committed reservation can be returned; a returned one is final.
 pub fn decide(action: Action, status: ReservationStatus, lapsed: bool) -> Decision {
-    use ReservationStatus::{Committed, Expired, Held, Released};
+    use ReservationStatus::{Committed, Expired, Held, Released, Returned};
     match (action, status) {
         (_, Held) if lapsed => Decision::Apply(Expired),
         (Action::Commit, Held) => Decision::Apply(Committed),
         (Action::Release, Held) => Decision::Apply(Released),
-        (Action::Expire, Held) => Decision::Unchanged,
-        (Action::Commit, Committed) | (Action::Release, Released | Expired) => Decision::Unchanged,
-        (Action::Commit, Released | Expired) | (Action::Release, Committed) => Decision::Refuse,
+        (Action::Return, Committed) => Decision::Apply(Returned),
         (Action::Expire, _) => Decision::Unchanged,
+        (Action::Commit, Committed) | (Action::Release, Released | Expired) | (Action::Return, Returned) => {
+            Decision::Unchanged
+        }
+        (Action::Commit, Released | Expired | Returned)
+        | (Action::Release, Committed | Returned)
+        | (Action::Return, Held | Released | Expired) => Decision::Refuse,
     }
+}
+
+/// Whether applying `action` left the reservation in a status the action refuses: a commit or
+/// a return that found the hold lapsed expired it instead, and must still be refused.
+pub fn refused_after(action: Action, applied: ReservationStatus) -> bool {
+    decide(action, applied, false) == Decision::Refuse
 }
 
 #[cfg(test)]
@@ -238,6 +251,62 @@ mod tests {
         assert_eq!(decide(Action::Release, Released, false), Decision::Unchanged);
         assert_eq!(decide(Action::Release, Expired, false), Decision::Unchanged);
         assert_eq!(decide(Action::Expire, Committed, true), Decision::Unchanged);
+    }
+
+    #[test]
+    fn only_a_committed_reservation_is_returned_and_a_returned_one_is_final() {
+        use ReservationStatus::*;
+        assert_eq!(decide(Action::Return, Committed, false), Decision::Apply(Returned));
+        assert_eq!(decide(Action::Return, Committed, true), Decision::Apply(Returned), "expiry no longer matters");
+        assert_eq!(decide(Action::Return, Returned, false), Decision::Unchanged, "a retry");
+        assert_eq!(decide(Action::Return, Held, false), Decision::Refuse);
+        assert_eq!(decide(Action::Return, Held, true), Decision::Apply(Expired), "a lapsed hold expires");
+        assert_eq!(decide(Action::Return, Released, false), Decision::Refuse);
+        assert_eq!(decide(Action::Return, Expired, false), Decision::Refuse);
+        assert_eq!(decide(Action::Commit, Returned, false), Decision::Refuse);
+        assert_eq!(decide(Action::Release, Returned, false), Decision::Refuse);
+        assert_eq!(decide(Action::Expire, Returned, true), Decision::Unchanged);
+    }
+
+    #[test]
+    fn an_action_that_expired_a_lapsed_hold_is_still_refused_unless_it_let_the_units_go() {
+        use ReservationStatus::*;
+        assert!(refused_after(Action::Commit, Expired));
+        assert!(refused_after(Action::Return, Expired));
+        assert!(!refused_after(Action::Release, Expired));
+        assert!(!refused_after(Action::Expire, Expired));
+        assert!(!refused_after(Action::Commit, Committed));
+        assert!(!refused_after(Action::Release, Released));
+        assert!(!refused_after(Action::Return, Returned));
+    }
+
+    const ACTIONS: [Action; 4] = [Action::Commit, Action::Release, Action::Expire, Action::Return];
+    const STATUSES: [ReservationStatus; 5] = [
+        ReservationStatus::Held,
+        ReservationStatus::Committed,
+        ReservationStatus::Released,
+        ReservationStatus::Expired,
+        ReservationStatus::Returned,
+    ];
+
+    #[test]
+    fn stock_moves_only_from_held_or_from_committed_to_returned() {
+        use ReservationStatus::*;
+        for action in ACTIONS {
+            for status in STATUSES {
+                for lapsed in [false, true] {
+                    if let Decision::Apply(to) = decide(action, status, lapsed) {
+                        assert!(
+                            matches!((status, to), (Held, Committed | Released | Expired) | (Committed, Returned)),
+                            "{action:?} on {status:?} (lapsed: {lapsed}) applies {to:?}"
+                        );
+                        // Asked again of where it went, the action is done or refused: never
+                        // a second move.
+                        assert!(!matches!(decide(action, to, lapsed), Decision::Apply(_)), "{action:?} twice");
+                    }
+                }
+            }
+        }
     }
 
     proptest! {

@@ -1,5 +1,5 @@
 //! `/v1/reservations` (internal): the checkout holds stock for all its lines, then commits or
-//! releases it.
+//! releases it; orders returns a committed one when the order is cancelled.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -23,6 +23,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_reservation))
         .routes(routes!(commit_reservation))
         .routes(routes!(release_reservation))
+        .routes(routes!(return_reservation))
 }
 
 const CREATE_SCOPE: &str = "POST /v1/reservations";
@@ -40,12 +41,20 @@ pub(super) fn problem(err: ReservationError) -> Problem {
         }
         ReservationError::NotFound => Problem::not_found("No such reservation."),
         ReservationError::NotHeld { reservation, action } => {
-            let verb = if action == Action::Release { "released" } else { "committed" };
-            Problem::conflict(
-                "reservation-not-held",
-                format!("The reservation is {}; it can no longer be {verb}.", reservation.status.as_str()),
-            )
-            .with_extension("reservation_status", reservation.status.as_str().into())
+            let status = reservation.status.as_str();
+            let (code, detail) = match action {
+                Action::Return => (
+                    "reservation-not-committed",
+                    format!("The reservation is {status}; only a committed reservation can be returned."),
+                ),
+                Action::Release => {
+                    ("reservation-not-held", format!("The reservation is {status}; it can no longer be released."))
+                }
+                Action::Commit | Action::Expire => {
+                    ("reservation-not-held", format!("The reservation is {status}; it can no longer be committed."))
+                }
+            };
+            Problem::conflict(code, detail).with_extension("reservation_status", status.into())
         }
         ReservationError::Busy => Problem::unavailable("Stock is changing quickly; retry the reservation.", 1),
         ReservationError::Inconsistent { .. } => {
@@ -154,7 +163,7 @@ async fn get_reservation(
         (status = 200, description = "Committed (now or before)", body = Reservation),
         (status = 403, description = "Not called by a platform service", body = ProblemSchema),
         (status = 404, description = "No such reservation", body = ProblemSchema),
-        (status = 409, description = "`reservation-not-held`: released or expired", body = ProblemSchema),
+        (status = 409, description = "`reservation-not-held`: released, expired or returned", body = ProblemSchema),
     ),
     security(("internal" = []))
 )]
@@ -177,7 +186,7 @@ async fn commit_reservation(
         (status = 200, description = "Released (now or before), or already expired", body = Reservation),
         (status = 403, description = "Not called by a platform service", body = ProblemSchema),
         (status = 404, description = "No such reservation", body = ProblemSchema),
-        (status = 409, description = "`reservation-not-held`: already committed", body = ProblemSchema),
+        (status = 409, description = "`reservation-not-held`: already committed (or returned)", body = ProblemSchema),
     ),
     security(("internal" = []))
 )]
@@ -188,4 +197,28 @@ async fn release_reservation(
 ) -> Result<Json<Reservation>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(reservations::release(&state.db, &state.outbox, &id).await?))
+}
+
+/// Return a committed reservation whose order was cancelled: its units go back on hand where
+/// they were taken (internal). Idempotent.
+#[utoipa::path(
+    post,
+    path = "/v1/reservations/{id}/return",
+    tag = "reservations",
+    params(("id" = String, Path, description = "Reservation id (`res_…`)")),
+    responses(
+        (status = 200, description = "Returned (now or before)", body = Reservation),
+        (status = 403, description = "Not called by a platform service", body = ProblemSchema),
+        (status = 404, description = "No such reservation", body = ProblemSchema),
+        (status = 409, description = "`reservation-not-committed`: held, released or expired (`reservation_status` says which)", body = ProblemSchema),
+    ),
+    security(("internal" = []))
+)]
+async fn return_reservation(
+    State(state): State<AppState>,
+    _internal: Internal,
+    Path(id): Path<String>,
+) -> Result<Json<Reservation>, ApiError> {
+    let id = parse_id(&id)?;
+    Ok(Json(reservations::give_back(&state.db, &state.outbox, &id).await?))
 }

@@ -30,10 +30,16 @@ pub struct Stored {
 }
 
 fn parse_status(text: &str) -> Result<ReservationStatus, DbError> {
-    [ReservationStatus::Held, ReservationStatus::Committed, ReservationStatus::Released, ReservationStatus::Expired]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| DbError::Query(sqlx::Error::Decode(format!("unknown reservation status `{text}`").into())))
+    [
+        ReservationStatus::Held,
+        ReservationStatus::Committed,
+        ReservationStatus::Released,
+        ReservationStatus::Expired,
+        ReservationStatus::Returned,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == text)
+    .ok_or_else(|| DbError::Query(sqlx::Error::Decode(format!("unknown reservation status `{text}`").into())))
 }
 
 /// The lines callers see, from allocations ordered by line (in the order taken within one).
@@ -127,14 +133,21 @@ pub async fn find(conn: &mut AnyConnection, id: &ReservationId) -> Result<Option
     Ok(Some(Stored { reservation, allocations }))
 }
 
-/// Moves a held reservation to `status`. `false` if it is no longer held: a concurrent commit,
-/// release or expiry (on another replica, perhaps) got there first. The row stays locked
-/// until the transaction ends, so exactly one of the contenders adjusts the stock.
-pub async fn leave_held(tx: &mut Tx, id: &ReservationId, status: ReservationStatus) -> Result<bool, DbError> {
-    let done = sqlx::query("UPDATE reservations SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'held'")
-        .bind(status.as_str())
+/// Moves a reservation from status `from` to `to`. `false` if it is no longer in `from`: a
+/// concurrent commit, release, expiry or return (on another replica, perhaps) got there first.
+/// The row stays locked until the transaction ends, so exactly one of the contenders adjusts
+/// the stock.
+pub async fn transition(
+    tx: &mut Tx,
+    id: &ReservationId,
+    from: ReservationStatus,
+    to: ReservationStatus,
+) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE reservations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to.as_str())
         .bind(runtime::db::now())
         .bind(id.as_str())
+        .bind(from.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)

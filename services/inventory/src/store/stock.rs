@@ -238,3 +238,19 @@ pub async fn take(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Resul
     .await?;
     row.map(|r| written(&r, sku, place)).transpose()
 }
+
+/// Puts `quantity` units of `sku` back on hand at `place` (a committed order was cancelled):
+/// on hand rises, reserved stays. `None` if there is no such stock record.
+pub async fn put_back(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(
+        "UPDATE stock SET on_hand = on_hand + $1, updated_at = $2 WHERE sku = $3 AND location_id = $4
+         RETURNING on_hand, reserved, updated_at",
+    )
+    .bind(quantity)
+    .bind(runtime::db::now())
+    .bind(sku.as_str())
+    .bind(&place.location_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| written(&r, sku, place)).transpose()
+}

@@ -374,6 +374,9 @@ async fn an_unclaimed_reservation_expires_and_gives_its_stock_back() {
     let p = problem(app.post_internal(&format!("/v1/reservations/{id}/commit")).await, StatusCode::CONFLICT).await;
     assert_eq!(problem_code(&p), "reservation-not-held");
     assert_eq!(p["reservation_status"], "expired");
+    let p = problem(app.post_internal(&format!("/v1/reservations/{id}/return")).await, StatusCode::CONFLICT).await;
+    assert_eq!(problem_code(&p), "reservation-not-committed");
+    assert_eq!(p["reservation_status"], "expired");
     let released = app.post_internal(&format!("/v1/reservations/{id}/release")).await;
     assert_eq!(released.status(), StatusCode::OK, "releasing a lapsed hold is already done");
     assert_eq!(released.json::<Value>().await.expect("json")["status"], "expired");
@@ -423,6 +426,7 @@ async fn bad_requests_reserve_nothing() {
     problem(app.get(&format!("/v1/reservations/{id}")).await, StatusCode::FORBIDDEN).await;
     problem(app.post(&format!("/v1/reservations/{id}/commit"), &json!({})).await, StatusCode::FORBIDDEN).await;
     problem(app.post(&format!("/v1/reservations/{id}/release"), &json!({})).await, StatusCode::FORBIDDEN).await;
+    problem(app.post(&format!("/v1/reservations/{id}/return"), &json!({})).await, StatusCode::FORBIDDEN).await;
 
     problem(app.get_internal("/v1/reservations/res_0193a4c1e7d27c3a9b1f4e2d8c6a5b40").await, StatusCode::NOT_FOUND)
         .await;
@@ -432,7 +436,175 @@ async fn bad_requests_reserve_nothing() {
         StatusCode::NOT_FOUND,
     )
     .await;
+    problem(
+        app.post_internal("/v1/reservations/res_0193a4c1e7d27c3a9b1f4e2d8c6a5b40/return").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(app.post_internal("/v1/reservations/not-an-id/return").await, StatusCode::NOT_FOUND).await;
 
     assert_eq!(app.stock_of("BAD-1").await, vec![stock("a-dc", 5, 0)], "nothing was held");
     assert_eq!(app.stock_of("BAD-2").await, vec![stock("a-dc", 5, 1)], "only the good request held stock");
+}
+
+/// `(sku, location, on_hand, reserved)` of each `stock.changed` event in `events`.
+fn stock_changes(events: &[Value]) -> Vec<(String, String, i64, i64)> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "stock.changed")
+        .map(|e| {
+            let d = &e["data"];
+            let n = |k: &str| d[k].as_i64().expect("number");
+            (
+                d["sku"].as_str().expect("sku").into(),
+                d["location"].as_str().expect("code").into(),
+                n("on_hand"),
+                n("reserved"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_cancelled_order_returns_its_committed_units_to_where_they_were_taken() {
+    let app = stocked(&[("a-dc", 4), ("b-dc", 3)], &["RET-1", "RET-2"]).await;
+    // Another checkout's hold, which the return must leave alone.
+    let other = app.reserved("k-other", &one_line("RET-1", 1)).await;
+    assert_eq!(allocations(&other, 0), [("a-dc".to_owned(), 1)]);
+    let held = app
+        .reserved(
+            "k-1",
+            &json!({ "reference": "chk_ret", "lines": [{ "sku": "RET-1", "quantity": 5 }, { "sku": "RET-2", "quantity": 2 }] }),
+        )
+        .await;
+    assert_eq!(allocations(&held, 0), [("a-dc".to_owned(), 3), ("b-dc".to_owned(), 2)], "split over both");
+    assert_eq!(allocations(&held, 1), [("a-dc".to_owned(), 2)]);
+    let id = held["id"].as_str().expect("id");
+
+    // A held reservation has nothing to return.
+    let p = problem(app.post_internal(&format!("/v1/reservations/{id}/return")).await, StatusCode::CONFLICT).await;
+    assert_eq!(problem_code(&p), "reservation-not-committed");
+    assert_eq!(p["reservation_status"], "held");
+    assert!(p["detail"].as_str().expect("detail").contains("held"), "{p}");
+    assert_eq!(app.stock_of("RET-1").await, vec![stock("a-dc", 4, 4), stock("b-dc", 3, 2)], "nothing moved");
+
+    let committed = app.post_internal(&format!("/v1/reservations/{id}/commit")).await;
+    assert_eq!(committed.status(), StatusCode::OK);
+    let committed: Value = committed.json().await.expect("json");
+    assert_eq!(app.stock_of("RET-1").await, vec![stock("a-dc", 1, 1), stock("b-dc", 1, 0)]);
+    assert_eq!(app.stock_of("RET-2").await, vec![stock("a-dc", 2, 0), stock("b-dc", 3, 0)]);
+    let changes_before = stock_changes(&app.events().await).len();
+
+    let response = app.post_internal(&format!("/v1/reservations/{id}/return")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let returned: Value = response.json().await.expect("json");
+    assert_eq!(returned["status"], "returned");
+    assert_eq!(returned["id"], committed["id"]);
+    assert_eq!(returned["lines"], committed["lines"], "the allocations stay as the record of where");
+    assert_eq!(
+        app.stock_of("RET-1").await,
+        vec![stock("a-dc", 4, 1), stock("b-dc", 3, 0)],
+        "on hand as before the order; the other hold is still reserved"
+    );
+    assert_eq!(app.stock_of("RET-2").await, vec![stock("a-dc", 4, 0), stock("b-dc", 3, 0)]);
+    let read: Value = app.get_internal(&format!("/v1/reservations/{id}")).await.json().await.expect("json");
+    assert_eq!(read, returned);
+
+    // A retry answers the reservation as it is and moves nothing.
+    let again = app.post_internal(&format!("/v1/reservations/{id}/return")).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Value>().await.expect("json"), returned, "returning twice is returning once");
+    assert_eq!(app.stock_of("RET-1").await, vec![stock("a-dc", 4, 1), stock("b-dc", 3, 0)]);
+    assert_eq!(app.stock_of("RET-2").await, vec![stock("a-dc", 4, 0), stock("b-dc", 3, 0)]);
+
+    // Returned is final.
+    for verb in ["commit", "release"] {
+        let p = problem(app.post_internal(&format!("/v1/reservations/{id}/{verb}")).await, StatusCode::CONFLICT).await;
+        assert_eq!(problem_code(&p), "reservation-not-held", "{verb}");
+        assert_eq!(p["reservation_status"], "returned", "{verb}");
+    }
+    // A released reservation has nothing to return either.
+    let other_id = other["id"].as_str().expect("id");
+    app.post_internal(&format!("/v1/reservations/{other_id}/release")).await;
+    let p =
+        problem(app.post_internal(&format!("/v1/reservations/{other_id}/return")).await, StatusCode::CONFLICT).await;
+    assert_eq!(problem_code(&p), "reservation-not-committed");
+    assert_eq!(p["reservation_status"], "released");
+    assert_eq!(app.stock_of("RET-1").await, vec![stock("a-dc", 4, 0), stock("b-dc", 3, 0)]);
+
+    let events = app.events().await;
+    assert_eq!(
+        types(&events, "reservation."),
+        [
+            "reservation.held",
+            "reservation.held",
+            "reservation.committed",
+            "reservation.returned",
+            "reservation.released"
+        ]
+    );
+    let event = events.iter().find(|e| e["type"] == "reservation.returned").expect("reservation.returned published");
+    assert_eq!(event["subject"], id);
+    assert_eq!(event["data"]["reservation"], returned);
+    let changes = stock_changes(&events);
+    let change = |sku: &str, code: &str, on_hand, reserved| (sku.to_owned(), code.to_owned(), on_hand, reserved);
+    assert_eq!(
+        changes[changes_before..],
+        [
+            // The return: each stock record it touched, once, in SKU and location order.
+            change("RET-1", "a-dc", 4, 1),
+            change("RET-1", "b-dc", 3, 0),
+            change("RET-2", "a-dc", 4, 0),
+            // The release of the other hold.
+            change("RET-1", "a-dc", 4, 0),
+        ]
+    );
+    // In the feed, the stock changes come right before the reservation event of their
+    // transaction.
+    let at = events.iter().position(|e| e["type"] == "reservation.returned").expect("returned");
+    assert!(events[at - 3..at].iter().all(|e| e["type"] == "stock.changed"));
+}
+
+#[tokio::test]
+async fn concurrent_returns_on_two_replicas_put_the_units_back_once() {
+    let app = stocked(&[("a-dc", 4), ("b-dc", 3)], &["RACE-1"]).await;
+    let replica = spawn_replica(&app).await;
+    let held = app.reserved("k-1", &one_line("RACE-1", 6)).await;
+    let id = held["id"].as_str().expect("id");
+    assert_eq!(app.post_internal(&format!("/v1/reservations/{id}/commit")).await.status(), StatusCode::OK);
+    assert_eq!(app.stock_of("RACE-1").await, vec![stock("a-dc", 0, 0), stock("b-dc", 1, 0)]);
+
+    let path = format!("/v1/reservations/{id}/return");
+    let instances = [&app, &replica];
+    let responses = join_all((0..10).map(|i| instances[i % 2].post_internal(&path))).await;
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::OK);
+        let reservation: Value = response.json().await.expect("json");
+        assert_eq!(reservation["status"], "returned");
+        assert_eq!(reservation["lines"], held["lines"]);
+    }
+    assert_eq!(app.stock_of("RACE-1").await, vec![stock("a-dc", 4, 0), stock("b-dc", 3, 0)], "put back once");
+
+    let events = app.events().await;
+    assert_eq!(
+        types(&events, "reservation."),
+        ["reservation.held", "reservation.committed", "reservation.returned"],
+        "returned once"
+    );
+    let change = |code: &str, on_hand, reserved| ("RACE-1".to_owned(), code.to_owned(), on_hand, reserved);
+    assert_eq!(
+        stock_changes(&events),
+        [
+            change("a-dc", 4, 0),
+            change("b-dc", 3, 0),
+            change("a-dc", 4, 4),
+            change("b-dc", 3, 2),
+            change("a-dc", 0, 0),
+            change("b-dc", 1, 0),
+            change("a-dc", 4, 0),
+            change("b-dc", 3, 0),
+        ],
+        "set, reserve, commit, and one return"
+    );
+    assert_never_negative(&app).await;
 }
