@@ -29,6 +29,7 @@ use crate::events::nats::{NatsEnv, NatsError};
 use crate::events::{EventHandler, Outbox, Subscription, SubscriptionTask};
 use crate::http::Problem;
 use crate::http::middleware::{self, Observe};
+use crate::jwt::JwtVerifier;
 use crate::settings::Settings;
 
 /// A service could not start or stopped with an error.
@@ -72,6 +73,7 @@ pub struct ServiceBuilder {
     settings: Settings,
     discovery: Discovery,
     client: ServiceClient,
+    jwt: Arc<JwtVerifier>,
     db: Option<Db>,
     outbox: Option<Outbox>,
     router: OpenApiRouter,
@@ -107,10 +109,13 @@ impl ServiceBuilder {
             ClientPolicy::default(),
             settings.internal_token.clone(),
         );
+        // One verifier (one key cache) per service; it fetches nothing until a token arrives.
+        let jwt = JwtVerifier::new(client.clone());
         Ok(Self {
             settings,
             discovery,
             client,
+            jwt,
             db: None,
             outbox: None,
             router: OpenApiRouter::new(),
@@ -146,9 +151,16 @@ impl ServiceBuilder {
         self.client.clone()
     }
 
-    /// The staff credential check.
+    /// The service's access-token verifier (identity's JWKS through [`Self::client`], cached).
+    /// Every call returns the same one, so all its users share one key cache.
+    pub fn jwt_verifier(&self) -> Arc<JwtVerifier> {
+        self.jwt.clone()
+    }
+
+    /// The staff credential check: the static staff token, or a staff user's access token
+    /// (role `staff` or `admin`) verified by [`Self::jwt_verifier`].
     pub fn staff_auth(&self) -> StaffAuth {
-        StaffAuth::new(self.settings.staff_token.clone())
+        StaffAuth::new(self.settings.staff_token.clone()).with_verifier(self.jwt.clone())
     }
 
     /// The internal (service-to-service) credential check.

@@ -3,14 +3,16 @@
 //! so a new key can be introduced without invalidating tokens already issued.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use runtime::auth::AccessTokenVerifier;
 use runtime::db::{Db, DbError};
-use runtime::jwt::{AUDIENCE, Claims, ISSUER, Jwks, PublicJwk};
+use runtime::jwt::{AUDIENCE, Claims, ISSUER, Jwks, PublicJwk, TokenError};
 
 use crate::store::keys as store;
 
@@ -112,19 +114,37 @@ impl KeyRing {
         jsonwebtoken::encode(&header, &claims, &self.signing)
     }
 
-    /// Verifies a token signed by one of our keys.
-    pub fn verify(&self, token: &str) -> Option<Claims> {
-        let header = jsonwebtoken::decode_header(token).ok()?;
-        let key = self.verifying.get(header.kid.as_deref()?)?;
+    /// Verifies a token signed by one of our keys: the same checks as
+    /// [`runtime::jwt::JwtVerifier`] (EdDSA, key id, signature, expiry, issuer, audience).
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(TokenError::Malformed);
+        }
+        let kid = header.kid.ok_or(TokenError::Malformed)?;
+        let key = self.verifying.get(&kid).ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        jsonwebtoken::decode::<Claims>(token, key, &validation).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, key, &validation).map(|d| d.claims).map_err(TokenError::Invalid)
     }
 
     /// The public keys.
     pub fn jwks(&self) -> &Jwks {
         &self.jwks
+    }
+}
+
+/// Identity checks staff users' access tokens with its own keys: fetching its own JWKS
+/// through discovery would need identity to be registered (and reachable) before it can
+/// serve a staff request, and a network round trip to itself.
+impl AccessTokenVerifier for KeyRing {
+    fn verify_access_token<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Claims, TokenError>> + Send + 'a>> {
+        Box::pin(std::future::ready(self.verify(token)))
     }
 }

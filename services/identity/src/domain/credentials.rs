@@ -29,6 +29,35 @@ impl Email {
     }
 }
 
+/// A display name: trimmed, 1 to 100 characters.
+pub fn display_name(s: &str) -> Result<String, &'static str> {
+    let name = s.trim();
+    let n = name.chars().count();
+    if n == 0 || n > 100 { Err("must be 1–100 characters") } else { Ok(name.to_owned()) }
+}
+
+/// The `LIKE` pattern (escape character `\`) for "email contains `needle`": trimmed and
+/// lower-cased like stored emails, wildcards taken literally. `None` for an empty filter.
+pub fn email_contains_pattern(needle: &str) -> Result<Option<String>, &'static str> {
+    let needle = needle.trim().to_lowercase();
+    if needle.is_empty() {
+        return Ok(None);
+    }
+    if needle.len() > 254 || needle.chars().any(char::is_control) {
+        return Err("must be at most 254 characters, without control characters");
+    }
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Ok(Some(pattern))
+}
+
 /// A password that meets the policy: 10 to 128 characters.
 pub struct Password(String);
 
@@ -73,6 +102,22 @@ mod tests {
         for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@@example.com"] {
             assert!(Email::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(display_name("  Ada "), Ok("Ada".to_owned()));
+        assert!(display_name("   ").is_err());
+        assert!(display_name(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn email_filters_match_literally() {
+        assert_eq!(email_contains_pattern("  "), Ok(None));
+        assert_eq!(email_contains_pattern(" Ada@"), Ok(Some("%ada@%".to_owned())));
+        assert_eq!(email_contains_pattern("a_b%c\\"), Ok(Some("%a\\_b\\%c\\\\%".to_owned())));
+        assert!(email_contains_pattern(&"a".repeat(255)).is_err());
+        assert!(email_contains_pattern("a\nb").is_err());
     }
 
     #[test]

@@ -1,18 +1,33 @@
-//! `/v1/customers` (sign-up) and `/v1/me`.
+//! `/v1/customers` (sign-up; the staff list) and `/v1/me`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use contracts::identity::{Customer, NewCustomer};
-use runtime::http::{FieldError, Json, ProblemSchema};
+use contracts::identity::{Customer, CustomerPage, NewCustomer};
+use runtime::auth::Staff;
+use runtime::http::{Cursor, FieldError, Json, Page, PageParams, Problem, ProblemSchema, Query};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiError, AppState};
-use crate::domain::{Email, Password, hash_password};
+use crate::domain::{Email, Password, display_name, email_contains_pattern, hash_password};
 use crate::store::customers;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(register)).routes(routes!(me))
+    OpenApiRouter::new().routes(routes!(register, list_customers)).routes(routes!(me))
+}
+
+/// Query of `GET /v1/customers`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Items per page, 1 to 100 (default 20).
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    after: Option<String>,
+    /// Only customers whose email contains this text (case-insensitive).
+    email: Option<String>,
 }
 
 /// Sign up.
@@ -37,11 +52,10 @@ async fn register(
         errors.push(FieldError::new("email", "is not a valid email address"));
     }
     let password = Password::parse(&dto.password).map_err(|e| errors.push(FieldError::new("password", e))).ok();
-    let name = dto.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "must be 1–100 characters"));
-    }
-    let (Some(email), Some(password)) = (email, password) else { return Err(ApiError::Invalid(errors)) };
+    let name = display_name(&dto.name).map_err(|e| errors.push(FieldError::new("name", e))).ok();
+    let (Some(email), Some(password), Some(name)) = (email, password, name) else {
+        return Err(ApiError::Invalid(errors));
+    };
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
@@ -77,8 +91,45 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Cu
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(ApiError::InvalidCredentials)?;
-    let claims = state.keys.verify(token.trim()).ok_or(ApiError::InvalidCredentials)?;
+    let claims = state.keys.verify(token.trim()).map_err(|_| ApiError::InvalidCredentials)?;
     let mut conn = state.db.acquire().await?;
     let customer = customers::by_id(&mut conn, &claims.sub).await?.ok_or(ApiError::InvalidCredentials)?;
     Ok(Json(customer))
+}
+
+/// List customers, oldest first, optionally only those whose email contains `email` (staff).
+#[utoipa::path(
+    get,
+    path = "/v1/customers",
+    tag = "customers",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of customers", body = CustomerPage),
+        (status = 400, description = "Invalid parameters", body = ProblemSchema),
+        (status = 401, description = "No valid staff token", body = ProblemSchema),
+        (status = 403, description = "A valid access token without a staff role", body = ProblemSchema),
+    ),
+    security(("staff" = []))
+)]
+async fn list_customers(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(params): Query<ListParams>,
+) -> Result<Json<CustomerPage>, ApiError> {
+    let page = Cursor::try_from(PageParams { limit: params.limit, after: params.after });
+    let email = email_contains_pattern(params.email.as_deref().unwrap_or_default());
+    let (cursor, email) = match (page, email) {
+        (Ok(cursor), Ok(email)) => (cursor, email),
+        (page, email) => {
+            let mut errors = page.err().map(|p| p.errors().to_vec()).unwrap_or_default();
+            if let Err(message) = email {
+                errors.push(FieldError::new("email", message));
+            }
+            return Err(Problem::bad_request("Invalid list parameters; see `errors`.").with_errors(errors).into());
+        }
+    };
+    let mut conn = state.db.acquire().await?;
+    let items = customers::list(&mut conn, email.as_deref(), cursor.after.as_deref(), cursor.limit).await?;
+    let page = Page::from_overfetch(items, cursor.limit, |c| c.id.to_string());
+    Ok(Json(CustomerPage { data: page.data, next: page.next }))
 }

@@ -3,10 +3,14 @@
 mod customers;
 mod jwks;
 mod sessions;
+mod staff_sessions;
+mod staff_users;
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use axum::response::{IntoResponse, Response};
+use runtime::auth::StaffAuth;
 use runtime::db::{Db, DbError};
 use runtime::http::{FieldError, Problem};
 use utoipa_axum::router::OpenApiRouter;
@@ -15,7 +19,7 @@ use crate::domain::LoginLimits;
 use crate::keys::KeyRing;
 
 /// What every handler can reach.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     /// Identity's database.
     pub db: Db,
@@ -23,11 +27,20 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Login rate limits.
     pub limits: LoginLimits,
+    /// Staff check: the static staff token, or a staff user's access token verified with
+    /// the key ring.
+    pub staff: StaffAuth,
 }
 
 /// All identity routes.
 pub fn router(state: AppState) -> OpenApiRouter {
-    OpenApiRouter::new().merge(customers::router()).merge(sessions::router()).merge(jwks::router()).with_state(state)
+    OpenApiRouter::new()
+        .merge(customers::router())
+        .merge(sessions::router())
+        .merge(staff_users::router())
+        .merge(staff_sessions::router())
+        .merge(jwks::router())
+        .with_state(state)
 }
 
 /// Everything an identity request can fail with.
@@ -42,6 +55,9 @@ pub enum ApiError {
     /// The email is registered already.
     #[error("email taken")]
     EmailTaken,
+    /// The email belongs to a staff user already.
+    #[error("staff email taken")]
+    StaffEmailTaken,
     /// Wrong email or password (deliberately not saying which).
     #[error("invalid credentials")]
     InvalidCredentials,
@@ -74,6 +90,8 @@ impl IntoResponse for ApiError {
                 Problem::conflict("email-taken", "An account with that email exists; log in instead.")
                     .with_errors(vec![FieldError::new("email", "is already registered")])
             }
+            ApiError::StaffEmailTaken => Problem::conflict("email-taken", "A staff user with that email exists.")
+                .with_errors(vec![FieldError::new("email", "is already a staff user")]),
             ApiError::InvalidCredentials => return runtime::jwt::unauthorized("Invalid email or password."),
             ApiError::TooManyAttempts(retry_after) => {
                 Problem::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", "Too many login attempts")

@@ -9,11 +9,15 @@ use utoipa_axum::routes;
 
 use super::{ApiError, AppState};
 use crate::domain::{ACCESS_TTL_SECONDS, REFRESH_TTL_DAYS, new_refresh_token, refresh_token_hash, verify_password};
+use crate::store::refresh_tokens::{Holder, StoredRefresh};
 use crate::store::{attempts, customers, refresh_tokens};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(login)).routes(routes!(refresh)).routes(routes!(logout))
 }
+
+/// The role of every customer's access token.
+const CUSTOMER_ROLE: &str = "customer";
 
 /// A valid argon2id hash of a random string, verified against when the email is unknown so
 /// that a failed login takes as long whether or not the account exists.
@@ -35,18 +39,89 @@ fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-async fn issue(
+/// Signs an access token for `subject` with `roles` and stores a new refresh token of the
+/// login `family` in `tx`.
+pub(super) async fn issue(
     state: &AppState,
     tx: &mut runtime::db::Tx,
-    customer_id: &str,
+    holder: Holder,
+    subject: &str,
+    roles: &[&str],
     family: &str,
 ) -> Result<(String, String), ApiError> {
-    let access =
-        state.keys.sign(customer_id, &["customer"], ACCESS_TTL_SECONDS).map_err(|e| ApiError::Crypto(e.to_string()))?;
+    let access = state.keys.sign(subject, roles, ACCESS_TTL_SECONDS).map_err(|e| ApiError::Crypto(e.to_string()))?;
     let refresh = new_refresh_token().map_err(|e| ApiError::Crypto(e.to_string()))?;
     let expires = runtime::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(REFRESH_TTL_DAYS));
-    refresh_tokens::insert(tx, &refresh_token_hash(&refresh), family, customer_id, &expires).await?;
+    refresh_tokens::insert(tx, holder, &refresh_token_hash(&refresh), family, subject, &expires).await?;
     Ok((access, refresh))
+}
+
+/// A new login's family id.
+pub(super) fn new_family() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// Counts a login attempt for `account_key` and for the client's address (one address
+/// budget for customer and staff logins); refuses when either is over its limit.
+pub(super) async fn count_attempt(state: &AppState, headers: &HeaderMap, account_key: &str) -> Result<(), ApiError> {
+    let limits = state.limits;
+    let now = unix_now();
+    let mut tx = state.db.begin().await?;
+    let (account_window, account_attempts) =
+        attempts::hit(&mut tx, account_key, now, now - limits.window_seconds).await?;
+    let (address_window, address_attempts) =
+        attempts::hit(&mut tx, &format!("address:{}", client_address(headers)), now, now - limits.window_seconds)
+            .await?;
+    tx.commit().await.map_err(runtime::db::DbError::from)?;
+    if account_attempts > limits.per_account {
+        return Err(ApiError::TooManyAttempts(limits.retry_after(account_window, now)));
+    }
+    if address_attempts > limits.per_address {
+        return Err(ApiError::TooManyAttempts(limits.retry_after(address_window, now)));
+    }
+    Ok(())
+}
+
+/// Whether `password` matches `hash`; without an account, verifies against a dummy hash so
+/// that an unknown email takes as long as a wrong password. Off the async workers.
+pub(super) async fn password_matches(password: String, hash: Option<String>) -> bool {
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    known && matches
+}
+
+/// Takes a refresh token of `holder` for an exchange: checks it and marks it used in a new
+/// transaction, which the caller continues (issuing the next pair) and commits. A token
+/// that was used already revokes its whole login.
+pub(super) async fn begin_rotation(
+    state: &AppState,
+    holder: Holder,
+    token: &str,
+) -> Result<(runtime::db::Tx, StoredRefresh), ApiError> {
+    let hash = refresh_token_hash(token);
+    let mut tx = state.db.begin().await?;
+    let stored = refresh_tokens::find(&mut tx, holder, &hash).await?.ok_or(ApiError::InvalidRefresh)?;
+    if stored.revoked_at.is_some() || stored.expires_at < runtime::db::now() {
+        return Err(ApiError::InvalidRefresh);
+    }
+    if stored.rotated_at.is_some() || !refresh_tokens::mark_rotated(&mut tx, holder, &hash).await? {
+        refresh_tokens::revoke_family(&mut tx, holder, &stored.family).await?;
+        tx.commit().await.map_err(runtime::db::DbError::from)?;
+        tracing::warn!(owner_id = %stored.owner_id, ?holder, "refresh token reused; session revoked");
+        return Err(ApiError::InvalidRefresh);
+    }
+    Ok((tx, stored))
+}
+
+/// Ends the login of a refresh token of `holder` (nothing for an unknown token).
+pub(super) async fn end_session(state: &AppState, holder: Holder, token: &str) -> Result<(), ApiError> {
+    let mut tx = state.db.begin().await?;
+    if let Some(stored) = refresh_tokens::find(&mut tx, holder, &refresh_token_hash(token)).await? {
+        refresh_tokens::revoke_family(&mut tx, holder, &stored.family).await?;
+    }
+    tx.commit().await.map_err(runtime::db::DbError::from)?;
+    Ok(())
 }
 
 /// Log in with email and password.
@@ -67,41 +142,21 @@ async fn login(
     Json(credentials): Json<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
     let email = credentials.email.trim().to_lowercase();
-    let limits = state.limits;
-    let now = unix_now();
     let account_key = format!("account:{email}");
-    {
-        let mut tx = state.db.begin().await?;
-        let (account_window, account_attempts) =
-            attempts::hit(&mut tx, &account_key, now, now - limits.window_seconds).await?;
-        let (address_window, address_attempts) =
-            attempts::hit(&mut tx, &format!("address:{}", client_address(&headers)), now, now - limits.window_seconds)
-                .await?;
-        tx.commit().await.map_err(runtime::db::DbError::from)?;
-        if account_attempts > limits.per_account {
-            return Err(ApiError::TooManyAttempts(limits.retry_after(account_window, now)));
-        }
-        if address_attempts > limits.per_address {
-            return Err(ApiError::TooManyAttempts(limits.retry_after(address_window, now)));
-        }
-    }
+    count_attempt(&state, &headers, &account_key).await?;
     let mut conn = state.db.acquire().await?;
     let found = customers::by_email(&mut conn, &email).await?;
     drop(conn);
-    let (customer, hash) = match found {
-        Some((customer, hash)) => (Some(customer), hash),
-        None => (None, DUMMY_HASH.to_owned()),
-    };
-    let password = credentials.password;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let (customer, hash) = found.map_or((None, None), |(customer, hash)| (Some(customer), Some(hash)));
+    let matches = password_matches(credentials.password, hash).await;
     let Some(customer) = customer.filter(|_| matches) else {
         tracing::info!("login refused");
         return Err(ApiError::InvalidCredentials);
     };
     let mut tx = state.db.begin().await?;
     attempts::clear(&mut tx, &account_key).await?;
-    let family = uuid::Uuid::now_v7().simple().to_string();
-    let (access_token, refresh_token) = issue(&state, &mut tx, customer.id.as_str(), &family).await?;
+    let (access_token, refresh_token) =
+        issue(&state, &mut tx, Holder::Customer, customer.id.as_str(), &[CUSTOMER_ROLE], &new_family()).await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     tracing::info!(customer_id = %customer.id, "customer signed in");
     Ok(Json(Session {
@@ -123,20 +178,10 @@ async fn login(
     responses((status = 200, description = "A new pair", body = Session), (status = 401, description = "Invalid, used or expired", body = ProblemSchema))
 )]
 async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<Json<Session>, ApiError> {
-    let hash = refresh_token_hash(&body.refresh_token);
-    let mut tx = state.db.begin().await?;
-    let stored = refresh_tokens::find(&mut tx, &hash).await?.ok_or(ApiError::InvalidRefresh)?;
-    if stored.revoked_at.is_some() || stored.expires_at < runtime::db::now() {
-        return Err(ApiError::InvalidRefresh);
-    }
-    if stored.rotated_at.is_some() || !refresh_tokens::mark_rotated(&mut tx, &hash).await? {
-        refresh_tokens::revoke_family(&mut tx, &stored.family).await?;
-        tx.commit().await.map_err(runtime::db::DbError::from)?;
-        tracing::warn!(customer_id = %stored.customer_id, "refresh token reused; session revoked");
-        return Err(ApiError::InvalidRefresh);
-    }
-    let customer = customers::by_id(&mut tx, &stored.customer_id).await?.ok_or(ApiError::InvalidRefresh)?;
-    let (access_token, refresh_token) = issue(&state, &mut tx, &stored.customer_id, &stored.family).await?;
+    let (mut tx, stored) = begin_rotation(&state, Holder::Customer, &body.refresh_token).await?;
+    let customer = customers::by_id(&mut tx, &stored.owner_id).await?.ok_or(ApiError::InvalidRefresh)?;
+    let (access_token, refresh_token) =
+        issue(&state, &mut tx, Holder::Customer, &stored.owner_id, &[CUSTOMER_ROLE], &stored.family).await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     Ok(Json(Session {
         access_token,
@@ -156,11 +201,7 @@ async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>
     responses((status = 204, description = "Logged out (also for an unknown token)"))
 )]
 async fn logout(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<StatusCode, ApiError> {
-    let mut tx = state.db.begin().await?;
-    if let Some(stored) = refresh_tokens::find(&mut tx, &refresh_token_hash(&body.refresh_token)).await? {
-        refresh_tokens::revoke_family(&mut tx, &stored.family).await?;
-    }
-    tx.commit().await.map_err(runtime::db::DbError::from)?;
+    end_session(&state, Holder::Customer, &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -63,3 +63,34 @@ pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Customer
         .await?;
     row.as_ref().map(customer).transpose()
 }
+
+/// Up to `limit + 1` customers after the id `after`, oldest first; with `email_like`, only
+/// those whose email matches that `LIKE` pattern (escape character `\`).
+pub async fn list(
+    conn: &mut AnyConnection,
+    email_like: Option<&str>,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Customer>, DbError> {
+    let rows = match email_like {
+        Some(pattern) => {
+            sqlx::query(
+                "SELECT id, email, name, created_at FROM customers
+                 WHERE id > $1 AND email LIKE $2 ESCAPE '\\' ORDER BY id LIMIT $3",
+            )
+            .bind(after.unwrap_or(""))
+            .bind(pattern)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(conn)
+            .await?
+        }
+        None => {
+            sqlx::query("SELECT id, email, name, created_at FROM customers WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after.unwrap_or(""))
+                .bind(i64::from(limit) + 1)
+                .fetch_all(conn)
+                .await?
+        }
+    };
+    rows.iter().map(customer).collect()
+}

@@ -4,3 +4,4 @@ pub mod attempts;
 pub mod customers;
 pub mod keys;
 pub mod refresh_tokens;
+pub mod staff_users;

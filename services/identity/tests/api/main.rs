@@ -12,6 +12,8 @@ use runtime::jwt::{JwtVerifier, TokenError};
 use runtime::testing::{TestService, fields, problem};
 use serde_json::{Value, json};
 
+mod staff;
+
 struct TestApp(TestService);
 
 impl Deref for TestApp {
