@@ -3,10 +3,10 @@
 //! that is already cached keeps verifying while identity is down.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -86,7 +86,9 @@ pub enum TokenError {
 pub struct JwtVerifier {
     client: ServiceClient,
     keys: RwLock<HashMap<String, DecodingKey>>,
-    last_fetch: Mutex<Option<Instant>>,
+    /// Held across a fetch, so that requests arriving meanwhile wait for its keys instead
+    /// of being refused; it also holds when the last fetch began.
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
 }
 
 /// At most one JWKS fetch per this interval, however many unknown key ids arrive.
@@ -95,21 +97,33 @@ const REFETCH_AFTER: Duration = Duration::from_secs(2);
 impl JwtVerifier {
     /// A verifier fetching keys from the `identity` service through `client`.
     pub fn new(client: ServiceClient) -> Arc<Self> {
-        Arc::new(Self { client, keys: RwLock::new(HashMap::new()), last_fetch: Mutex::new(None) })
+        Arc::new(Self { client, keys: RwLock::new(HashMap::new()), last_fetch: tokio::sync::Mutex::new(None) })
     }
 
     fn key(&self, kid: &str) -> Option<DecodingKey> {
         self.keys.read().unwrap_or_else(|p| p.into_inner()).get(kid).cloned()
     }
 
-    async fn fetch(&self) {
-        {
-            let mut last = self.last_fetch.lock().unwrap_or_else(|p| p.into_inner());
-            if last.is_some_and(|t| t.elapsed() < REFETCH_AFTER) {
-                return;
-            }
-            *last = Some(Instant::now());
+    /// The key `kid`, fetching the JWKS once if it is not known: concurrent callers wait for
+    /// the one fetch in flight, and an unknown `kid` refetches at most every
+    /// [`REFETCH_AFTER`] (a stream of forged key ids cannot hammer identity).
+    async fn key_or_fetch(&self, kid: &str) -> Option<DecodingKey> {
+        if let Some(key) = self.key(kid) {
+            return Some(key);
         }
+        let mut last = self.last_fetch.lock().await;
+        if let Some(key) = self.key(kid) {
+            return Some(key);
+        }
+        if last.is_some_and(|t| t.elapsed() < REFETCH_AFTER) {
+            return None;
+        }
+        *last = Some(Instant::now());
+        self.fetch().await;
+        self.key(kid)
+    }
+
+    async fn fetch(&self) {
         let jwks = self
             .client
             .send("identity", Call::get(JWKS_PATH).timeout(Duration::from_secs(2)))
@@ -138,13 +152,7 @@ impl JwtVerifier {
             return Err(TokenError::Malformed);
         }
         let kid = header.kid.ok_or(TokenError::Malformed)?;
-        let key = match self.key(&kid) {
-            Some(key) => key,
-            None => {
-                self.fetch().await;
-                self.key(&kid).ok_or(TokenError::UnknownKey)?
-            }
-        };
+        let key = self.key_or_fetch(&kid).await.ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -197,5 +205,22 @@ where
             tracing::debug!(error = %err, "access token refused");
             unauthorized("The access token is invalid or expired.")
         })
+    }
+}
+
+/// `Option<Principal>`: a guest (no `Authorization` header) is `None`; a header with an
+/// invalid or expired token is still a 401, never silently a guest.
+impl<S> OptionalFromRequestParts<S> for Principal
+where
+    Arc<JwtVerifier>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some)
     }
 }
