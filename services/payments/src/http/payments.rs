@@ -44,7 +44,7 @@ use axum::response::{IntoResponse, Response};
 use contracts::ids::PaymentId;
 use contracts::money::Money;
 use contracts::payments::{CapturePayment, NewPayment, Payment, PaymentList, PaymentStatus, RefundPayment};
-use runtime::auth::{Internal, Staff};
+use runtime::auth::Internal;
 use runtime::db::{Db, DbError, Tx};
 use runtime::http::{Cursor, Json, Page, PageParams, Problem, ProblemSchema, Query};
 use runtime::idempotency::{self, IdempotencyKey, Prior, Recorded};
@@ -488,7 +488,8 @@ async fn void_payment(
     operate(state, &id, Operation::Void, None).await.map(Json)
 }
 
-/// Refund some or all of a captured payment (staff). Without `amount`, everything not yet
+/// Refund some or all of a captured payment (staff, or the orders service on a staff
+/// member's behalf). Without `amount`, everything not yet
 /// refunded; once refunds reach the captured amount the payment is `refunded`.
 #[utoipa::path(
     post,
@@ -498,18 +499,18 @@ async fn void_payment(
     params(("id" = String, Path, description = "Payment id")),
     responses(
         (status = 200, description = "Refunded (fully or partly)", body = Payment),
-        (status = 401, description = "No valid staff token", body = ProblemSchema),
+        (status = 401, description = "Neither a staff token nor the internal credential", body = ProblemSchema),
         (status = 404, description = "No such payment", body = ProblemSchema),
         (status = 409, description = "Not captured (`invalid-payment-state`), or another operation in progress", body = ProblemSchema),
         (status = 422, description = "Amount above what is left to refund, not positive, or in another currency", body = ProblemSchema),
         (status = 503, description = "Provider unavailable; nothing changed", body = ProblemSchema),
         (status = 504, description = "Provider timeout; retrying is safe", body = ProblemSchema),
     ),
-    security(("staff" = []))
+    security(("staff" = []), ("internal" = []))
 )]
 async fn refund_payment(
     State(state): State<AppState>,
-    _staff: Staff,
+    _caller: Caller,
     Path(id): Path<String>,
     body: Option<Json<RefundPayment>>,
 ) -> Result<Json<Payment>, ApiError> {

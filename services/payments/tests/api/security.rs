@@ -48,10 +48,20 @@ async fn reads_and_operations_need_staff_or_a_platform_service() {
     let captured = app.internal(Method::POST, &format!("{path}/capture")).send().await.expect("sent");
     assert_eq!(captured.status(), StatusCode::OK, "the checkout saga may capture");
 
-    // Refunds are for staff only.
-    let by_service = app.internal(Method::POST, &format!("{path}/refund")).send().await.expect("sent");
-    problem(by_service, StatusCode::UNAUTHORIZED).await;
+    // Refunds: staff, or orders on a staff member's behalf; never anonymous or a guess.
+    let anonymous = app.http.post(format!("{}{path}/refund", app.base)).send().await.expect("sent");
+    problem(anonymous, StatusCode::UNAUTHORIZED).await;
+    let guessed =
+        app.http.post(format!("{}{path}/refund", app.base)).header("x-mercato-internal", "guess").send().await;
+    problem(guessed.expect("sent"), StatusCode::FORBIDDEN).await;
     assert_eq!(app.payment(&payment["id"]).await["refunded"]["amount"], 0);
+    let by_service = app
+        .internal(Method::POST, &format!("{path}/refund"))
+        .json(&serde_json::json!({ "amount": { "amount": 100, "currency": "EUR" } }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(by_service.status(), StatusCode::OK);
     let by_staff = app.staff(Method::POST, &format!("{path}/refund")).send().await.expect("sent");
     assert_eq!(by_staff.status(), StatusCode::OK);
 }
