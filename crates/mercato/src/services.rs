@@ -20,6 +20,8 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec { name: pricing::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: inventory::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: payments::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: cart::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: orders::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
 ];
 
@@ -41,6 +43,8 @@ pub fn run(name: &str) -> ExitCode {
         pricing::SERVICE => runtime::run(pricing::SERVICE, pricing::build),
         inventory::SERVICE => runtime::run(inventory::SERVICE, inventory::build),
         payments::SERVICE => runtime::run(payments::SERVICE, payments::build),
+        cart::SERVICE => runtime::run(cart::SERVICE, cart::build),
+        orders::SERVICE => runtime::run(orders::SERVICE, orders::build),
         gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),
         other => {
             eprintln!("mercato: no service named `{other}` (known: {})", names().join(", "));

@@ -48,7 +48,10 @@ pub(crate) async fn merged(State(gateway): State<Gateway>) -> Response {
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": { "staff": { "type": "http", "scheme": "bearer" } }
+            "securitySchemes": {
+                "staff": { "type": "http", "scheme": "bearer", "description": "The staff token, or a staff user's access token (`/api/v1/staff-sessions`)" },
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "A customer's access token (`/api/v1/sessions`)" }
+            }
         }
     });
     if !missing.is_empty() {

@@ -18,7 +18,7 @@ const FORWARDED_REQUEST: &[&str] =
     &["authorization", "content-type", "accept", "idempotency-key", "if-match", "if-none-match"];
 /// Response headers worth passing back.
 const FORWARDED_RESPONSE: &[&str] =
-    &["content-type", "etag", "location", "retry-after", "idempotent-replayed", "cache-control"];
+    &["content-type", "etag", "location", "retry-after", "idempotent-replayed", "cache-control", "www-authenticate"];
 
 /// `ANY /api/v1/{*rest}`.
 pub(crate) async fn forward(

@@ -15,6 +15,8 @@ impl RouteTable {
             ("customers", "identity"),
             ("sessions", "identity"),
             ("me", "identity"),
+            ("staff-users", "identity"),
+            ("staff-sessions", "identity"),
             ("products", "catalog"),
             ("categories", "catalog"),
             ("availability", "inventory"),
@@ -30,6 +32,9 @@ impl RouteTable {
             ("coupons", "pricing"),
             ("shipping-rates", "pricing"),
             ("tax-rules", "pricing"),
+            ("carts", "cart"),
+            ("checkouts", "orders"),
+            ("orders", "orders"),
         ]);
         Self { owners }
     }
@@ -67,7 +72,7 @@ mod tests {
         assert!(table.owner("events").is_none());
         assert!(table.is_public("/v1/stock/{sku}"));
         assert!(!table.is_public("/v1/events"));
-        assert_eq!(table.services(), ["catalog", "identity", "inventory", "payments", "pricing"]);
+        assert_eq!(table.services(), ["cart", "catalog", "identity", "inventory", "orders", "payments", "pricing"]);
         assert!(!table.is_public("/v1/reservations"), "reservations are internal to the checkout");
     }
 }

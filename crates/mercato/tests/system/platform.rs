@@ -34,6 +34,7 @@ pub struct Platform {
     postgres: Option<String>,
     nats_prefix: String,
     extra: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 fn backend_args(prefix: &str) -> Vec<String> {
@@ -60,8 +61,20 @@ impl Platform {
         Self::start_seeding(&args).await
     }
 
+    /// `mercato up --no-seed` plus `extra`, with `env` set for the supervisor and so for every
+    /// service it starts (test hooks).
+    pub async fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut args = vec!["--no-seed"];
+        args.extend_from_slice(extra);
+        Self::launch(&args, env).await
+    }
+
     /// `mercato up` with exactly `extra` (seeds unless `--no-seed` is among them).
     pub async fn start_seeding(extra: &[&str]) -> Self {
+        Self::launch(extra, &[]).await
+    }
+
+    async fn launch(extra: &[&str], env: &[(&str, &str)]) -> Self {
         runtime::init_process();
         let dir = tempfile::tempdir().expect("temp dir");
         let prefix = runtime::testing::unique_prefix();
@@ -75,6 +88,7 @@ impl Platform {
             postgres: runtime::testing::backend_is_postgres().then(|| prefix.clone()),
             nats_prefix: prefix,
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         };
         platform.boot().await;
         platform
@@ -94,6 +108,7 @@ impl Platform {
         let err = std::fs::File::create(self.dir.path().join("supervisor.err")).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_mercato"))
             .args(&args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
