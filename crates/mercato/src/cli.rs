@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -28,6 +29,8 @@ pub enum Command {
     Scale(ScaleArgs),
     /// Load the demo catalog into a running platform (idempotent).
     Seed(SeedArgs),
+    /// Put a running platform under load and report throughput and latency percentiles.
+    Bench(BenchArgs),
     /// Run one service in this process (used by the supervisor).
     #[command(hide = true)]
     Service {
@@ -101,6 +104,44 @@ pub struct SeedArgs {
     /// How many demo products.
     #[arg(long, default_value_t = 1200)]
     pub products: usize,
+}
+
+/// Options of `mercato bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The workload.
+    #[command(subcommand)]
+    pub scenario: BenchScenario,
+}
+
+/// The workloads `mercato bench` runs, one module each under `bench/`.
+#[derive(Debug, Subcommand)]
+pub enum BenchScenario {
+    /// W3: guests create a cart, add two in-stock SKUs, read it and check out with a test card.
+    Checkout(LoadArgs),
+}
+
+/// How hard and how long to load, common to every scenario.
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// The gateway to load, e.g. `http://127.0.0.1:8080` (default: the running platform's,
+    /// from the data directory's state file).
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Virtual users, each running the flow in a closed loop (no think time).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub users: u16,
+    /// How long to measure, after the warm-up (`20s`, `500ms`, `2m`, `1m30s`).
+    #[arg(long, default_value = "20s", value_parser = crate::bench::parse_duration)]
+    pub duration: Duration,
+    /// How long to run before measuring.
+    #[arg(long, default_value = "3s", value_parser = crate::bench::parse_duration)]
+    pub warmup: Duration,
+    /// Also write the result as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
 }
 
 fn parse_replicas(s: &str) -> Result<(String, usize), String> {

@@ -3,9 +3,11 @@
 //! `mercato up` (what `cargo run --release` runs) starts every service as its own process,
 //! supervises them (registry, health checks, restarts with backoff), seeds a demo catalog on
 //! first start and stops everything gracefully on Ctrl-C. `mercato status` and
-//! `mercato scale` talk to a running supervisor. `mercato service NAME` is how the
-//! supervisor starts one service process (the same binary, so one build runs everything).
+//! `mercato scale` talk to a running supervisor, and `mercato bench` puts it under load.
+//! `mercato service NAME` is how the supervisor starts one service process (the same binary,
+//! so one build runs everything).
 
+mod bench;
 mod cli;
 mod control;
 mod postgres;
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Status(args)) => block_on(status::show(args)),
         Some(cli::Command::Scale(args)) => block_on(status::scale(args)),
         Some(cli::Command::Seed(args)) => block_on(seed::command(args)),
+        Some(cli::Command::Bench(args)) => block_on(bench::command(args)),
     }
 }
 

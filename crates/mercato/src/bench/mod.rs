@@ -1,0 +1,213 @@
+//! `mercato bench`: puts a running platform under load through its public gateway and
+//! reports throughput and latency percentiles per step.
+//!
+//! One module per scenario (`checkout`: W3), all on the same closed-loop driver (`load`):
+//! N virtual users, each a tokio task running the scenario's flow again and again with no
+//! think time, a warm-up that is not measured, then a measured window. Every step's latency
+//! goes into an HDR histogram (`report`); failures are counted by status and problem type.
+//! When the platform was found through its data directory, the CPU time and memory of each
+//! service's processes are read from `/proc` around the window (`procs`).
+//!
+//! A closed loop measures what the platform sustains with N requests in flight; it does not
+//! correct for coordinated omission, so its percentiles describe service time under that
+//! concurrency, not the latency an open stream of arrivals would see past saturation.
+
+mod checkout;
+mod load;
+mod procs;
+mod report;
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use tokio::time::Instant;
+
+use crate::cli::{BenchArgs, BenchScenario, LoadArgs};
+use crate::control::StatusReport;
+use load::{Ctx, Scenario, Window};
+use report::Report;
+
+/// `mercato bench SCENARIO`.
+pub async fn command(args: BenchArgs) -> anyhow::Result<()> {
+    match args.scenario {
+        BenchScenario::Checkout(opts) => {
+            let target = Target::resolve(&opts)?;
+            let ctx = Ctx::new(&target.gateway, usize::from(opts.users))?;
+            let scenario = checkout::Checkout::prepare(&ctx).await?;
+            execute(scenario, ctx, &target, &opts).await
+        }
+    }
+}
+
+/// Where the platform under load is.
+struct Target {
+    gateway: String,
+    /// The supervisor's control API, when the platform was found through its data directory;
+    /// it lists the service processes whose CPU and memory are then reported.
+    control_url: Option<String>,
+    supervisor_pid: Option<u32>,
+}
+
+impl Target {
+    fn resolve(opts: &LoadArgs) -> anyhow::Result<Target> {
+        let state = crate::state::read(&opts.data.data_dir);
+        let given = opts.gateway.as_deref().map(|g| g.trim_end_matches('/').to_owned());
+        match (given, state) {
+            (Some(gateway), Ok(state)) if gateway == state.gateway_url.trim_end_matches('/') => {
+                Ok(Target { gateway, control_url: Some(state.control_url), supervisor_pid: Some(state.pid) })
+            }
+            (Some(gateway), _) => {
+                if !gateway.starts_with("http://") && !gateway.starts_with("https://") {
+                    bail!("--gateway must be a URL such as http://127.0.0.1:8080");
+                }
+                Ok(Target { gateway, control_url: None, supervisor_pid: None })
+            }
+            (None, Ok(state)) => Ok(Target {
+                gateway: state.gateway_url.trim_end_matches('/').to_owned(),
+                control_url: Some(state.control_url),
+                supervisor_pid: Some(state.pid),
+            }),
+            (None, Err(err)) => Err(err.context("give --gateway, or --data-dir of a running platform")),
+        }
+    }
+
+    /// The supervisor's status report, if it answers.
+    async fn status(&self) -> Option<StatusReport> {
+        let url = format!("{}/v1/status", self.control_url.as_deref()?);
+        let response = reqwest::Client::new().get(url).timeout(Duration::from_secs(3)).send().await.ok()?;
+        response.error_for_status().ok()?.json().await.ok()
+    }
+}
+
+/// Runs `scenario` as `opts` say and prints (and maybe writes) the report.
+async fn execute<S: Scenario>(scenario: S, ctx: Ctx, target: &Target, opts: &LoadArgs) -> anyhow::Result<()> {
+    let status = target.status().await;
+    let watched = status.as_ref().map(|s| procs::Watched::new(s, target.supervisor_pid));
+    let users = usize::from(opts.users);
+    eprintln!(
+        "Running {} with {users} users against {}: {} warm-up, {} measured …",
+        scenario.name(),
+        target.gateway,
+        human_duration(opts.warmup),
+        human_duration(opts.duration),
+    );
+
+    let before = watched.as_ref().map(procs::Watched::sample);
+    let started = Instant::now();
+    let window = Window { start: started + opts.warmup, end: started + opts.warmup + opts.duration };
+    // CPU is counted over the measured window only: sampled when it opens and when it closes.
+    let sampler = watched.clone().map(|watched| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(window.start).await;
+            let open = watched.sample();
+            tokio::time::sleep_until(window.end).await;
+            (open, watched.sample())
+        })
+    });
+    let measured = load::drive(scenario, ctx, users, window).await?;
+    let processes = match (watched, before, sampler) {
+        (Some(watched), Some(before), Some(sampler)) => {
+            let (open, close) = sampler.await.context("the process sampler failed")?;
+            Some(watched.report(&before, &open, &close))
+        }
+        _ => None,
+    };
+
+    let report = Report::new(
+        &measured,
+        report::RunInfo {
+            gateway: target.gateway.clone(),
+            mode: status.map(|s| s.mode),
+            users,
+            warmup: opts.warmup,
+            duration: opts.duration,
+        },
+        processes,
+    );
+    println!("{}", report.render());
+    if let Some(path) = &opts.json {
+        let json = serde_json::to_vec_pretty(&report)?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("Wrote {}.", path.display());
+    }
+    Ok(())
+}
+
+/// Parses a duration such as `20s`, `500ms`, `2m`, `1h` or `1m30s`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("expected a duration such as 20s, 500ms or 2m".into());
+    }
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("`{text}`: expected a number before `{rest}`"));
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| format!("`{text}`: number too large"))?;
+        rest = &rest[digits..];
+        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let part = match &rest[..unit] {
+            "ms" => Duration::from_millis(number),
+            "s" => Duration::from_secs(number),
+            "m" | "min" => Duration::from_secs(number.saturating_mul(60)),
+            "h" => Duration::from_secs(number.saturating_mul(3600)),
+            "" => return Err(format!("`{text}`: a unit (ms, s, m, h) is missing after {number}")),
+            other => return Err(format!("`{text}`: unknown unit `{other}` (ms, s, m, h)")),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[unit..];
+    }
+    Ok(total)
+}
+
+/// `20s`, `1.5s`, `250ms`.
+fn human_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{human_duration, parse_duration};
+
+    #[test]
+    fn durations_parse_with_units_and_combinations() {
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1s250ms"), Ok(Duration::from_millis(1250)));
+        assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
+        assert_eq!(parse_duration(" 3s "), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn bad_durations_are_refused_with_a_reason() {
+        for bad in ["", "s", "20x", "1m30", "-5s", "1.5s", "ms20"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(parse_duration("20x").is_err_and(|e| e.contains("unknown unit")));
+    }
+
+    #[test]
+    fn durations_print_briefly() {
+        assert_eq!(human_duration(Duration::from_secs(20)), "20s");
+        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
+    }
+}

@@ -1,0 +1,229 @@
+//! CPU time and resident memory of the platform's processes, read from `/proc` (Linux) for
+//! the pids the supervisor reports, plus the supervisor, this load generator (it shares the
+//! machine) and the machine as a whole. Elsewhere, or for a process that is gone, the numbers
+//! are simply missing.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::control::StatusReport;
+
+/// Clock ticks per second of `/proc/<pid>/stat`: `USER_HZ`, 100 on every Linux architecture
+/// this runs on (it is part of the kernel's user-space ABI).
+const USER_HZ: f64 = 100.0;
+
+/// The processes to watch, grouped by what they are (a service, `supervisor`, `bench`).
+#[derive(Debug, Clone)]
+pub struct Watched {
+    groups: Vec<(String, Vec<u32>)>,
+}
+
+/// One reading of every watched process.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    at: Instant,
+    pids: BTreeMap<u32, PidStat>,
+    machine: Option<CpuTimes>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PidStat {
+    cpu_ticks: u64,
+    rss_kib: u64,
+}
+
+/// The machine's CPU time, in ticks: all of it, and the idle part.
+#[derive(Debug, Clone, Copy)]
+struct CpuTimes {
+    total: u64,
+    idle: u64,
+}
+
+/// What the processes used during the measured window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Usage {
+    /// Seconds between the two CPU readings.
+    pub window_s: f64,
+    /// CPUs of the machine.
+    pub cores: usize,
+    /// Share of the machine's CPU time that was busy during the window.
+    pub machine_busy_percent: Option<f64>,
+    /// One row per service (all its instances together), the supervisor, and `bench`.
+    pub processes: Vec<ProcessUsage>,
+}
+
+/// One group's use.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessUsage {
+    /// Service name, `supervisor` or `bench`.
+    pub name: String,
+    /// Its pids.
+    pub pids: Vec<u32>,
+    /// CPU seconds (user + system) used in the window.
+    pub cpu_s: f64,
+    /// The same as a share of one core (100 % = one core busy all the window).
+    pub cpu_percent: f64,
+    /// Resident memory before the warm-up, MiB.
+    pub rss_before_mib: f64,
+    /// Resident memory when the window closed, MiB.
+    pub rss_after_mib: f64,
+    /// False when a process was missing from a reading (it exited or was restarted).
+    pub complete: bool,
+}
+
+impl Watched {
+    /// Every instance's pid in `status`, then `supervisor` and this process.
+    pub fn new(status: &StatusReport, supervisor: Option<u32>) -> Watched {
+        let mut groups: Vec<(String, Vec<u32>)> = status
+            .services
+            .iter()
+            .map(|s| (s.name.clone(), s.instances.iter().filter_map(|i| i.pid).collect::<Vec<_>>()))
+            .filter(|(_, pids)| !pids.is_empty())
+            .collect();
+        if let Some(pid) = supervisor {
+            groups.push(("supervisor".into(), vec![pid]));
+        }
+        groups.push(("bench".into(), vec![std::process::id()]));
+        Watched { groups }
+    }
+
+    /// Reads every watched process now.
+    pub fn sample(&self) -> Sample {
+        let pids = self.groups.iter().flat_map(|(_, pids)| pids).filter_map(|&pid| read_pid(pid).map(|s| (pid, s)));
+        Sample { at: Instant::now(), pids: pids.collect(), machine: read_machine() }
+    }
+
+    /// CPU used between `open` and `close`, memory at `before` and at `close`.
+    pub fn report(&self, before: &Sample, open: &Sample, close: &Sample) -> Usage {
+        let window_s = (close.at - open.at).as_secs_f64();
+        let processes = self
+            .groups
+            .iter()
+            .map(|(name, pids)| {
+                let mut complete = true;
+                let (mut ticks, mut rss_before, mut rss_after) = (0, 0, 0);
+                for pid in pids {
+                    match (before.pids.get(pid), open.pids.get(pid), close.pids.get(pid)) {
+                        (Some(b), Some(o), Some(c)) => {
+                            ticks += c.cpu_ticks.saturating_sub(o.cpu_ticks);
+                            rss_before += b.rss_kib;
+                            rss_after += c.rss_kib;
+                        }
+                        _ => complete = false,
+                    }
+                }
+                let cpu_s = ticks as f64 / USER_HZ;
+                ProcessUsage {
+                    name: name.clone(),
+                    pids: pids.clone(),
+                    cpu_s,
+                    cpu_percent: if window_s > 0.0 { 100.0 * cpu_s / window_s } else { 0.0 },
+                    rss_before_mib: rss_before as f64 / 1024.0,
+                    rss_after_mib: rss_after as f64 / 1024.0,
+                    complete,
+                }
+            })
+            .collect();
+        let machine_busy_percent = match (open.machine, close.machine) {
+            (Some(o), Some(c)) if c.total > o.total => {
+                let total = (c.total - o.total) as f64;
+                let idle = c.idle.saturating_sub(o.idle) as f64;
+                Some(100.0 * (total - idle) / total)
+            }
+            _ => None,
+        };
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Usage { window_s, cores, machine_busy_percent, processes }
+    }
+}
+
+impl Usage {
+    /// The table.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>5} {:>7} {:>9} {:>11} {:>10}",
+            "PROCESS", "PIDS", "CPU s", "CPU %", "RSS before", "RSS after"
+        );
+        for p in &self.processes {
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>5} {:>7.2} {:>8.0}% {:>7.1} MiB {:>6.1} MiB{}",
+                p.name,
+                p.pids.len(),
+                p.cpu_s,
+                p.cpu_percent,
+                p.rss_before_mib,
+                p.rss_after_mib,
+                if p.complete { "" } else { "  (a process exited)" }
+            );
+        }
+        let busy = self.machine_busy_percent.map_or_else(|| "?".into(), |b| format!("{b:.0}"));
+        let _ = writeln!(out, "  machine: {} cores, {busy}% busy during the window (CPU % is of one core)", self.cores);
+        out
+    }
+}
+
+/// utime + stime and VmRSS of `pid`.
+fn read_pid(pid: u32) -> Option<PidStat> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some(PidStat { cpu_ticks: cpu_ticks(&stat)?, rss_kib: rss_kib(&status)? })
+}
+
+/// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line. The command name (field 2)
+/// is in parentheses and may hold spaces, so fields are counted after its closing one.
+fn cpu_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state).
+    let utime: u64 = fields.get(14 - 3)?.parse().ok()?;
+    let stime: u64 = fields.get(15 - 3)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// `VmRSS` of a `/proc/<pid>/status`, KiB.
+fn rss_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn read_machine() -> Option<CpuTimes> {
+    machine_times(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq steal (guest time
+/// is already inside user and nice).
+fn machine_times(stat: &str) -> Option<CpuTimes> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let values: Vec<u64> = line.split_whitespace().skip(1).take(8).filter_map(|v| v.parse().ok()).collect();
+    if values.len() < 5 {
+        return None;
+    }
+    Some(CpuTimes { total: values.iter().sum(), idle: values[3] + values[4] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cpu_ticks, machine_times, rss_kib};
+
+    #[test]
+    fn proc_files_are_parsed() {
+        let stat = "4242 (mercato service) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 99 1 2 3";
+        assert_eq!(cpu_ticks(stat), Some(325));
+        assert_eq!(rss_kib("Name:\tmercato\nVmRSS:\t   52344 kB\nThreads:\t12\n"), Some(52344));
+        let machine = machine_times("cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n").expect("cpu line");
+        assert_eq!((machine.total, machine.idle), (1000, 845));
+    }
+
+    #[test]
+    fn this_process_can_be_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(super::read_pid(std::process::id()).is_some_and(|s| s.rss_kib > 0));
+        }
+    }
+}
