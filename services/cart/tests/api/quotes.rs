@@ -57,6 +57,12 @@ async fn pricing_fills_the_quote_with_one_call_per_change() {
     let read = app.cart(&cart, None).await;
     assert_eq!(read["quote"], added["quote"]);
     assert_eq!(pricing.calls(), 3);
+    // The checkout reads carts as a platform service and prices them itself: no quote asked.
+    let internal = app.get_internal(&format!("/v1/carts/{cart}")).await;
+    assert_eq!(internal.status(), StatusCode::OK);
+    let internal: serde_json::Value = internal.json().await.expect("json");
+    assert_eq!((&internal["lines"], &internal["quote"]), (&read["lines"], &json!(null)));
+    assert_eq!(pricing.calls(), 3);
 }
 
 #[tokio::test]
