@@ -465,3 +465,25 @@ impl EventType for PriceChanged {
         self.sku.to_string()
     }
 }
+
+/// The current price of one SKU for a shopper: the winning price list's tiers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SkuPrice {
+    /// The SKU.
+    pub sku: Sku,
+    /// The price list that wins (highest priority valid now, for the customer group).
+    pub price_list_id: PriceListId,
+    /// The price of one unit (the first tier).
+    pub unit_price: Money,
+    /// Every volume tier, by increasing `min_quantity`.
+    pub tiers: Vec<Tier>,
+}
+
+/// The answer of `GET /v1/prices`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SkuPrices {
+    /// The SKUs with a price, in request order.
+    pub data: Vec<SkuPrice>,
+    /// The SKUs asked for that have no price in the currency.
+    pub unpriced: Vec<String>,
+}

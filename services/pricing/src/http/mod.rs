@@ -2,6 +2,7 @@
 
 mod coupons;
 mod price_lists;
+mod prices;
 mod promotions;
 mod quotes;
 mod shipping_rates;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .merge(shipping_rates::router())
         .merge(tax_rules::router())
         .merge(quotes::router())
+        .merge(prices::router())
         .with_state(state)
 }
 

@@ -4,5 +4,6 @@
 mod admin;
 mod coupons;
 mod helpers;
+mod prices;
 mod promotions;
 mod quotes;
