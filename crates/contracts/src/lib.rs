@@ -15,6 +15,7 @@ pub mod ids;
 pub mod inventory;
 pub mod money;
 pub mod orders;
+pub mod pages;
 pub mod payments;
 pub mod pricing;
 

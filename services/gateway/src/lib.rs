@@ -2,9 +2,11 @@
 //! `/api/v1/<resource>` surface onto the owning service's `/v1/<resource>` (see [`routes`]),
 //! calls it through the runtime's service client (discovery, deadline, retries for
 //! idempotent calls, circuit breaker), and answers a clean 503 with `Retry-After` when the
-//! owner is unavailable. It also serves the merged OpenAPI document of the public surface.
+//! owner is unavailable. It also serves the merged OpenAPI document of the public surface,
+//! and composed views for shop pages ([`product_page`]) that degrade instead of failing.
 
 mod openapi;
+mod product_page;
 mod proxy;
 pub mod routes;
 
@@ -35,6 +37,7 @@ pub async fn build(settings: Settings) -> Result<Application, AppError> {
     let state =
         Gateway { client: builder.client(), routes: Arc::new(routes::RouteTable::platform()), trusted_proxy_hops };
     let router = OpenApiRouter::new()
+        .route("/api/v1/product-pages/{reference}", get(product_page::get))
         .route("/api/v1/{*rest}", any(proxy::forward))
         .route("/api/openapi.json", get(openapi::merged))
         .with_state(state);

@@ -37,6 +37,7 @@ pub(crate) async fn merged(State(gateway): State<Gateway>) -> Response {
     if paths.is_empty() {
         return Problem::unavailable("No service documents are available right now.", 2).into_response();
     }
+    gateway_own(&mut paths, &mut schemas);
     let mut document = json!({
         "openapi": "3.1.0",
         "info": {
@@ -59,4 +60,36 @@ pub(crate) async fn merged(State(gateway): State<Gateway>) -> Response {
         document["info"]["x-unavailable-services"] = json!(missing);
     }
     axum::Json(document).into_response()
+}
+
+/// The gateway's own composed views, which no service document describes.
+fn gateway_own(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    use contracts::pages::{ProductPage, Recommendation};
+    use utoipa::{PartialSchema, ToSchema};
+    paths.insert(
+        "/api/v1/product-pages/{reference}".into(),
+        json!({ "get": {
+            "tags": ["pages"],
+            "summary": "Everything a product page shows: the product, its prices, stock and recommendations",
+            "description": "Catalog is required; pricing, inventory and recommendations each have a short deadline of their own. What does not answer in time is left out and named in `degraded` (and in the `x-mercato-degraded` header).",
+            "parameters": [
+                { "name": "reference", "in": "path", "required": true, "description": "Product id or slug", "schema": { "type": "string" } },
+                { "name": "currency", "in": "query", "required": false, "schema": { "type": "string" } },
+                { "name": "customer_group", "in": "query", "required": false, "schema": { "type": "string" } }
+            ],
+            "responses": {
+                "200": { "description": "The page", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ProductPage" } } } },
+                "404": { "description": "No such product", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                "503": { "description": "Catalog unavailable", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
+            }
+        } }),
+    );
+    for (name, schema) in [
+        (ProductPage::name(), serde_json::to_value(ProductPage::schema())),
+        (Recommendation::name(), serde_json::to_value(Recommendation::schema())),
+    ] {
+        if let Ok(schema) = schema {
+            schemas.insert(name.into_owned(), schema);
+        }
+    }
 }

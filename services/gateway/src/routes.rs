@@ -26,6 +26,7 @@ impl RouteTable {
             // checkout, and payments refuses it without the internal credential.
             ("payments", "payments"),
             ("quotes", "pricing"),
+            ("prices", "pricing"),
             ("price-lists", "pricing"),
             ("promotions", "pricing"),
             // Staff create coupons; redeeming one is internal to the checkout.

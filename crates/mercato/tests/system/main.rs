@@ -8,6 +8,8 @@
 mod accounts;
 mod checkout;
 mod events;
+mod pages;
 mod platform;
 mod resilience;
 mod seed;
+mod shop;
