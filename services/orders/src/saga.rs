@@ -127,11 +127,6 @@ impl Saga {
         lease_until(self.lease)
     }
 
-    /// A fresh fencing token.
-    pub fn token(&self) -> String {
-        new_token()
-    }
-
     /// The lease across a payment authorisation, which may take the provider's timeout.
     fn authorize_lease(&self) -> String {
         lease_until(AUTHORIZE_TIMEOUT + self.lease)
@@ -160,28 +155,45 @@ impl Saga {
         Ok(Ending::Forgotten(problem))
     }
 
-    /// Runs a freshly claimed checkout to its end.
-    pub async fn run(
+    /// Records a refusal decided before anything was held, claiming the key with it; `None`
+    /// if a concurrent request with the same key claimed it first.
+    async fn refuse(&self, c: &Checkout, key: &str, problem: Problem) -> Result<Option<Ending>, SagaError> {
+        let (status, body) = recorded(problem).await;
+        let refused = Checkout { step: Step::Failed, outcome: Some((status, body.clone())), lease_token: None, ..c.clone() };
+        let mut conn = self.db.acquire().await?;
+        match checkouts::insert(&mut conn, &refused, key, &runtime::db::now()).await {
+            Err(err) if err.is_unique_violation() => return Ok(None),
+            other => other?,
+        }
+        tracing::info!(checkout_id = %c.id, status, "checkout refused");
+        Ok(Some(Ending::Recorded(status, body)))
+    }
+
+    /// Runs a new checkout for `key` to its end; `None` if a concurrent request with the same
+    /// key claimed it first (then wait for that one's outcome).
+    ///
+    /// Reading the cart and pricing it change nothing anywhere, so the checkout is first
+    /// written once priced (claiming the key), or once refused.
+    pub async fn start(
         &self,
-        c: &Checkout,
-        token: &str,
+        draft: Checkout,
+        key: &str,
         request: &NewCheckout,
-        customer: Option<&CustomerId>,
         crash_at: Option<CrashPoint>,
-    ) -> Result<Ending, SagaError> {
+    ) -> Result<Option<Ending>, SagaError> {
         // 1. The cart, and the authoritative price.
-        let cart = match calls::cart(&self.client, &c.cart_id).await {
+        let cart = match calls::cart(&self.client, &draft.cart_id).await {
             Ok(cart) => cart,
             Err(CallError::Refused { status: StatusCode::NOT_FOUND, .. }) => {
-                return self.fail(c, token, no_such_cart()).await;
+                return self.refuse(&draft, key, no_such_cart()).await;
             }
             Err(err) => {
-                tracing::warn!(checkout_id = %c.id, error = %runtime::error_chain(&err), "cannot read the cart");
-                return self.forget(c, token, unreachable_problem("cart")).await;
+                tracing::warn!(checkout_id = %draft.id, error = %runtime::error_chain(&err), "cannot read the cart");
+                return Ok(Some(Ending::Forgotten(unreachable_problem("cart"))));
             }
         };
-        if let Some(problem) = unbuyable(&cart, customer) {
-            return self.fail(c, token, problem).await;
+        if let Some(problem) = unbuyable(&cart, draft.customer_id.as_ref()) {
+            return self.refuse(&draft, key, problem).await;
         }
         let quote_request = QuoteRequest {
             currency: cart.currency,
@@ -198,38 +210,60 @@ impl Saga {
         let quote = match calls::quote(&self.client, &quote_request).await {
             Ok(quote) => quote,
             Err(err @ CallError::Refused { status: StatusCode::UNPROCESSABLE_ENTITY, .. }) => {
-                return self.fail(c, token, unpriceable(&err)).await;
+                return self.refuse(&draft, key, unpriceable(&err)).await;
             }
             Err(err) => {
-                tracing::warn!(checkout_id = %c.id, error = %runtime::error_chain(&err), "cannot price the cart");
-                return self.forget(c, token, unreachable_problem("pricing")).await;
+                tracing::warn!(checkout_id = %draft.id, error = %runtime::error_chain(&err), "cannot price the cart");
+                return Ok(Some(Ending::Forgotten(unreachable_problem("pricing"))));
             }
         };
         if quote.signature != request.quote_signature {
-            return self.fail(c, token, price_changed(&quote)).await;
+            return self.refuse(&draft, key, price_changed(&quote)).await;
         }
+        let token = new_token();
+        let c = Checkout {
+            quote: Some(quote),
+            coupon_codes: cart.coupon_codes.clone(),
+            step: Step::Quoted,
+            lease_token: Some(token.clone()),
+            ..draft
+        };
         {
             let mut conn = self.db.acquire().await?;
-            if !checkouts::quoted(&mut conn, &c.id, token, &quote, &cart.coupon_codes, &self.lease()).await? {
-                return Ok(Ending::LostLease);
+            match checkouts::insert(&mut conn, &c, key, &self.lease()).await {
+                Err(err) if err.is_unique_violation() => return Ok(None),
+                other => other?,
             }
         }
+        tracing::info!(checkout_id = %c.id, cart_id = %c.cart_id, "checkout priced and claimed");
         self.crash(CrashPoint::Quoted, crash_at);
+        self.reserve_and_pay(&c, &token, &cart, request, crash_at).await.map(Some)
+    }
 
+    /// Steps 2 to 5, once priced.
+    async fn reserve_and_pay(
+        &self,
+        c: &Checkout,
+        token: &str,
+        cart: &Cart,
+        request: &NewCheckout,
+        crash_at: Option<CrashPoint>,
+    ) -> Result<Ending, SagaError> {
+        let Some(quote) = &c.quote else { unreachable!("a claimed checkout is priced") };
         // 2. Hold the stock.
-        let reservation = match calls::reserve(&self.client, &c.id, &quote, self.hold.as_secs() as i64).await {
+        let reservation = match calls::reserve(&self.client, &c.id, quote, self.hold.as_secs() as i64).await {
             Ok(reservation) => reservation,
             Err(err @ CallError::Refused { status: StatusCode::CONFLICT, .. })
                 if err.code() == Some("insufficient-stock") =>
             {
                 // All or nothing: a refused reservation held nothing.
-                return self.fail(c, token, insufficient(&err, &cart)).await;
+                return self.fail(c, token, insufficient(&err, cart)).await;
             }
             Err(err) => {
                 tracing::warn!(checkout_id = %c.id, error = %runtime::error_chain(&err), "cannot reserve stock");
                 // The reservation may have been made before the answer was lost: release it
                 // if so (the key makes asking again safe), else let recovery find out.
-                return match self.undo_reservation(c, &quote).await {
+                return match self.undo_reservation(c, quote).await {
                     Ok(()) => self.forget(c, token, unreachable_problem("inventory")).await,
                     Err(_) => Ok(Ending::Unfinished(unreachable_problem("inventory"))),
                 };
@@ -243,27 +277,16 @@ impl Saga {
         }
         self.crash(CrashPoint::Reserved, crash_at);
 
-        // 3. Authorise the payment.
+        // 3. Authorise the payment. Its outcome is payments' to keep: if this process dies
+        // before the order is written, recovery asks payments (by reference) what happened.
         let payment = match calls::authorize(&self.client, &c.id, quote.total, &request.payment.card).await {
             Ok(payment) => payment,
             Err(err) => return self.payment_refused(c, token, &reservation.id, err).await,
         };
-        {
-            let mut conn = self.db.acquire().await?;
-            if !checkouts::authorized(&mut conn, &c.id, token, &payment.id, &self.lease()).await? {
-                return Ok(Ending::LostLease);
-            }
-        }
         self.crash(CrashPoint::Authorized, crash_at);
 
         // 4 and 5. The order, then the stock leaves for good.
-        let c = Checkout {
-            quote: Some(quote),
-            coupon_codes: cart.coupon_codes.clone(),
-            reservation_id: Some(reservation.id),
-            payment_id: Some(payment.id),
-            ..c.clone()
-        };
+        let c = Checkout { reservation_id: Some(reservation.id), payment_id: Some(payment.id), ..c.clone() };
         self.place_and_commit(&c, token, crash_at).await
     }
 
@@ -360,7 +383,7 @@ impl Saga {
                 let mut tx = self.db.begin().await?;
                 orders::insert(&mut tx, &order).await?;
                 events::placed(&self.outbox, &mut tx, &order).await?;
-                if !checkouts::placed(&mut tx, &c.id, token, &order.id).await? {
+                if !checkouts::placed(&mut tx, &c.id, token, &order.id, payment_id).await? {
                     return Ok(Ending::LostLease);
                 }
                 self.outbox.commit(tx).await?;
@@ -471,7 +494,6 @@ impl Saga {
     async fn resume(&self, c: &Checkout, token: &str) -> Result<Ending, SagaError> {
         let interrupted = || Problem::unavailable("The checkout was interrupted; nothing was charged. Try again.", 1);
         match c.step {
-            Step::Started => self.forget(c, token, interrupted()).await,
             Step::Quoted => {
                 let Some(quote) = &c.quote else { return self.forget(c, token, interrupted()).await };
                 match self.undo_reservation(c, quote).await {
@@ -510,19 +532,13 @@ impl Saga {
                     }
                 }
             }
-            Step::Authorized | Step::Placed => self.place_and_commit(c, token, None).await,
+            Step::Placed => self.place_and_commit(c, token, None).await,
             Step::Completed | Step::Failed => Ok(Ending::LostLease),
         }
     }
 
     async fn roll_forward(&self, c: &Checkout, token: &str, payment: &Payment) -> Result<Ending, SagaError> {
-        {
-            let mut conn = self.db.acquire().await?;
-            if !checkouts::authorized(&mut conn, &c.id, token, &payment.id, &self.lease()).await? {
-                return Ok(Ending::LostLease);
-            }
-        }
-        let c = Checkout { payment_id: Some(payment.id.clone()), step: Step::Authorized, ..c.clone() };
+        let c = Checkout { payment_id: Some(payment.id.clone()), ..c.clone() };
         self.place_and_commit(&c, token, None).await
     }
 

@@ -6,18 +6,19 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Where a checkout's saga stands. Every step is persisted before the next side effect, so a
-/// restarted process knows what may have happened and either finishes or undoes it.
+/// restarted process knows what may have happened and either finishes or undoes it. (Reading
+/// the cart and pricing it have no side effects: a checkout is first written once priced.)
+/// Whether the card was authorised is payments' to say: a checkout that stopped at
+/// `reserved` asks it (by reference, the checkout id) before going forward or back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// Claimed for its key; nothing asked of anyone yet.
-    Started,
-    /// Priced: the authoritative quote is stored. Stock may be being reserved.
+    /// Claimed for its key and priced: the authoritative quote is stored. Stock may be being
+    /// reserved.
     Quoted,
     /// Stock is held (`reservation_id`). The card may be being authorised.
     Reserved,
-    /// The payment is authorised (`payment_id`); the order is next.
-    Authorized,
-    /// The order exists (`order_id`); its reservation is being committed.
+    /// The order exists (`order_id`, `payment_id` authorised); its reservation is being
+    /// committed.
     Placed,
     /// Done: the order stands, and `outcome` is its 201.
     Completed,
@@ -29,10 +30,8 @@ impl Step {
     /// The step as stored.
     pub fn as_str(self) -> &'static str {
         match self {
-            Step::Started => "started",
             Step::Quoted => "quoted",
             Step::Reserved => "reserved",
-            Step::Authorized => "authorized",
             Step::Placed => "placed",
             Step::Completed => "completed",
             Step::Failed => "failed",
@@ -42,10 +41,8 @@ impl Step {
     /// Parses a stored step.
     pub fn parse(s: &str) -> Option<Step> {
         Some(match s {
-            "started" => Step::Started,
             "quoted" => Step::Quoted,
             "reserved" => Step::Reserved,
-            "authorized" => Step::Authorized,
             "placed" => Step::Placed,
             "completed" => Step::Completed,
             "failed" => Step::Failed,
@@ -201,7 +198,7 @@ mod tests {
     #[test]
     fn steps_round_trip() {
         for step in
-            [Step::Started, Step::Quoted, Step::Reserved, Step::Authorized, Step::Placed, Step::Completed, Step::Failed]
+            [Step::Quoted, Step::Reserved, Step::Placed, Step::Completed, Step::Failed]
         {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }

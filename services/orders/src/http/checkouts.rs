@@ -17,7 +17,7 @@ use super::{ApiError, AppState};
 use crate::crash::{self, CrashPoint};
 use crate::domain::checkout::{self, Step};
 use crate::saga::{self, Ending};
-use crate::store::checkouts::{self, Claim};
+use crate::store::checkouts::{self, Checkout};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_checkout))
@@ -111,41 +111,28 @@ async fn create_checkout(
             tokio::time::sleep(Duration::from_millis(25)).await;
             continue;
         }
-        let id = CheckoutId::generate();
-        let token = state.saga.token();
-        let now = runtime::db::now();
-        let claim = Claim {
-            id: &id,
-            owner: &owner,
-            key: key.as_str(),
-            fingerprint: &fingerprint,
-            cart_id: &request.cart_id,
-            customer_id: customer.as_ref(),
-            email: request.email.trim(),
-            shipping_address: &request.shipping_address,
-            shipping_method: &request.shipping_method,
-            lease_token: &token,
-            lease_until: &state.saga.lease(),
-            now: &now,
+        let draft = Checkout {
+            id: CheckoutId::generate(),
+            owner: owner.clone(),
+            fingerprint: fingerprint.clone(),
+            cart_id: request.cart_id.clone(),
+            customer_id: customer.clone(),
+            email: request.email.trim().to_owned(),
+            shipping_address: request.shipping_address.clone(),
+            shipping_method: request.shipping_method.clone(),
+            quote: None,
+            coupon_codes: Vec::new(),
+            step: Step::Quoted,
+            reservation_id: None,
+            payment_id: None,
+            order_id: None,
+            outcome: None,
+            lease_token: None,
         };
-        let mut tx = state.db.begin().await?;
-        match checkouts::insert(&mut tx, &claim).await {
-            // Claimed concurrently by a request with the same key: wait for its outcome.
-            Err(err) if err.is_unique_violation() => continue,
-            other => other?,
-        }
-        match tx.commit().await.map_err(runtime::db::DbError::from) {
-            Err(err) if err.is_unique_violation() => continue,
-            other => other?,
-        }
-        let stored = {
-            let mut conn = state.db.acquire().await?;
-            checkouts::find(&mut conn, &id).await?
+        let Some(ending) = state.saga.start(draft, key.as_str(), &request, crash_at).await? else {
+            // A concurrent request with the same key claimed it first: wait for its outcome.
+            continue;
         };
-        let Some(stored) = stored else { continue };
-        tracing::info!(checkout_id = %id, cart_id = %request.cart_id, "checkout started");
-        debug_assert_eq!(stored.step, Step::Started);
-        let ending = state.saga.run(&stored, &token, &request, customer.as_ref(), crash_at).await?;
         let outcome = match &ending {
             Ending::Recorded(status, _) => status.to_string(),
             Ending::Forgotten(_) => "forgotten".to_owned(),

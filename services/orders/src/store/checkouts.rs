@@ -111,83 +111,39 @@ pub async fn find(conn: &mut AnyConnection, id: &CheckoutId) -> Result<Option<Ch
     row.as_ref().map(decode).transpose()
 }
 
-/// A new claim for a key.
-#[derive(Debug)]
-pub struct Claim<'a> {
-    /// Id.
-    pub id: &'a CheckoutId,
-    /// Owner of the key.
-    pub owner: &'a str,
-    /// The key.
-    pub key: &'a str,
-    /// The request's fingerprint.
-    pub fingerprint: &'a str,
-    /// The cart.
-    pub cart_id: &'a CartId,
-    /// The customer.
-    pub customer_id: Option<&'a CustomerId>,
-    /// E-mail.
-    pub email: &'a str,
-    /// Address.
-    pub shipping_address: &'a Address,
-    /// Method.
-    pub shipping_method: &'a str,
-    /// Lease token.
-    pub lease_token: &'a str,
-    /// Lease end.
-    pub lease_until: &'a str,
-    /// Now.
-    pub now: &'a str,
-}
-
-/// Inserts a claim (a unique violation means the key was claimed concurrently).
-pub async fn insert(tx: &mut Tx, c: &Claim<'_>) -> Result<(), DbError> {
+/// Inserts a checkout, claiming `key` for its owner: priced and leased to its driver, or
+/// already refused (final, with its outcome). A unique violation means the key was claimed
+/// concurrently.
+pub async fn insert(conn: &mut AnyConnection, c: &Checkout, key: &str, lease_until: &str) -> Result<(), DbError> {
+    let quote = c.quote.as_ref().map(|quote| {
+        serde_json::to_string(&StoredQuote { quote: quote.clone(), coupon_codes: c.coupon_codes.clone() })
+            .unwrap_or_default()
+    });
+    let now = runtime::db::now();
     sqlx::query(
         "INSERT INTO checkouts (id, owner, idempotency_key, fingerprint, cart_id, customer_id, email, shipping_address,
-             shipping_method, step, lease_token, lease_until, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             shipping_method, quote, step, outcome_status, outcome_body, lease_token, lease_until, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
     )
     .bind(c.id.as_str())
-    .bind(c.owner)
-    .bind(c.key)
-    .bind(c.fingerprint)
+    .bind(&c.owner)
+    .bind(key)
+    .bind(&c.fingerprint)
     .bind(c.cart_id.as_str())
-    .bind(c.customer_id.map(CustomerId::as_str))
-    .bind(c.email)
-    .bind(serde_json::to_string(c.shipping_address).unwrap_or_default())
-    .bind(c.shipping_method)
-    .bind(Step::Started.as_str())
-    .bind(c.lease_token)
-    .bind(c.lease_until)
-    .bind(c.now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Records the quote (step `quoted`), if `token` still holds the lease.
-pub async fn quoted(
-    conn: &mut AnyConnection,
-    id: &CheckoutId,
-    token: &str,
-    quote: &Quote,
-    coupon_codes: &[String],
-    lease_until: &str,
-) -> Result<bool, DbError> {
-    let stored = serde_json::to_string(&StoredQuote { quote: quote.clone(), coupon_codes: coupon_codes.to_vec() })
-        .unwrap_or_default();
-    let done = sqlx::query(
-        "UPDATE checkouts SET step = $1, quote = $2, lease_until = $3, updated_at = $4 WHERE id = $5 AND lease_token = $6",
-    )
-    .bind(Step::Quoted.as_str())
-    .bind(stored)
+    .bind(c.customer_id.as_ref().map(CustomerId::as_str))
+    .bind(&c.email)
+    .bind(serde_json::to_string(&c.shipping_address).unwrap_or_default())
+    .bind(&c.shipping_method)
+    .bind(quote)
+    .bind(c.step.as_str())
+    .bind(c.outcome.as_ref().map(|(status, _)| i64::from(*status)))
+    .bind(c.outcome.as_ref().map(|(_, body)| body.as_str()))
+    .bind(c.lease_token.as_deref())
     .bind(lease_until)
-    .bind(runtime::db::now())
-    .bind(id.as_str())
-    .bind(token)
+    .bind(now)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// Records the held reservation (step `reserved`), if `token` still holds the lease.
@@ -213,37 +169,21 @@ pub async fn reserved(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records the authorised payment (step `authorized`), if `token` still holds the lease.
-pub async fn authorized(
-    conn: &mut AnyConnection,
+/// Records the placed order and its payment (step `placed`) in the order's transaction, if
+/// `token` still holds the lease.
+pub async fn placed(
+    tx: &mut Tx,
     id: &CheckoutId,
     token: &str,
+    order: &OrderId,
     payment: &PaymentId,
-    lease_until: &str,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
-        "UPDATE checkouts SET step = $1, payment_id = $2, lease_until = $3, updated_at = $4
-         WHERE id = $5 AND lease_token = $6",
-    )
-    .bind(Step::Authorized.as_str())
-    .bind(payment.as_str())
-    .bind(lease_until)
-    .bind(runtime::db::now())
-    .bind(id.as_str())
-    .bind(token)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records the placed order (step `placed`) in the order's transaction, if `token` still
-/// holds the lease.
-pub async fn placed(tx: &mut Tx, id: &CheckoutId, token: &str, order: &OrderId) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "UPDATE checkouts SET step = $1, order_id = $2, updated_at = $3 WHERE id = $4 AND lease_token = $5",
+        "UPDATE checkouts SET step = $1, order_id = $2, payment_id = $3, updated_at = $4 WHERE id = $5 AND lease_token = $6",
     )
     .bind(Step::Placed.as_str())
     .bind(order.as_str())
+    .bind(payment.as_str())
     .bind(runtime::db::now())
     .bind(id.as_str())
     .bind(token)
