@@ -31,6 +31,8 @@ pub enum Command {
     Seed(SeedArgs),
     /// Put a running platform under load and report throughput and latency percentiles.
     Bench(BenchArgs),
+    /// Break a running service on purpose: `mercato chaos hang recommendations --for 30s`.
+    Chaos(crate::chaos::ChaosArgs),
     /// Run one service in this process (used by the supervisor).
     #[command(hide = true)]
     Service {

@@ -1,5 +1,5 @@
-//! The supervisor's control API on loopback: the registry for services, status and scaling
-//! for `mercato status`/`scale`.
+//! The supervisor's control API on loopback: the registry for services, status, scaling and
+//! fault injection for `mercato status`/`scale`/`chaos`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,7 @@ pub fn router(supervisor: Arc<Supervisor>) -> Router {
         .route("/v1/registry/instances/{id}", put(register).delete(deregister))
         .route("/v1/status", get(status))
         .route("/v1/services/{name}/scale", post(scale))
+        .route("/v1/services/{name}/chaos", post(chaos))
         .with_state(supervisor)
 }
 
@@ -101,4 +102,18 @@ async fn scale(State(s): State<Arc<Supervisor>>, Path(name): Path<String>, Json(
     }
     s.scale(&name, body.replicas).await;
     Json(s.status()).into_response()
+}
+
+async fn chaos(
+    State(s): State<Arc<Supervisor>>,
+    Path(name): Path<String>,
+    Json(body): Json<crate::chaos::ChaosRequest>,
+) -> Response {
+    match s.chaos(&name, &body).await {
+        Ok(instances) => {
+            Json(serde_json::json!({ "service": name, "action": body.action, "instances": instances })).into_response()
+        }
+        Err(detail) if !crate::services::exists(&name) => Problem::not_found(detail).into_response(),
+        Err(detail) => Problem::unavailable(detail, 1).into_response(),
+    }
 }

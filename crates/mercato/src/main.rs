@@ -8,6 +8,7 @@
 //! so one build runs everything).
 
 mod bench;
+mod chaos;
 mod cli;
 mod control;
 mod postgres;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Scale(args)) => block_on(status::scale(args)),
         Some(cli::Command::Seed(args)) => block_on(seed::command(args)),
         Some(cli::Command::Bench(args)) => block_on(bench::command(args)),
+        Some(cli::Command::Chaos(args)) => block_on(chaos::command(args)),
     }
 }
 

@@ -239,7 +239,9 @@ impl ServiceBuilder {
             default_timeout: Duration::from_millis(settings.request_timeout_ms),
         });
         let openapi = Arc::new(openapi);
+        let chaos = crate::chaos::Chaos::default();
         let router: Router = router
+            .merge(crate::chaos::router(chaos.clone(), InternalAuth::new(settings.internal_token.clone())))
             .route("/health/live", get(|| async { "ok" }))
             .route("/health/ready", get(ready_handler).with_state(ready))
             .route("/metrics", get(metrics_handler).with_state(prometheus))
@@ -249,6 +251,7 @@ impl ServiceBuilder {
                 Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
                     .with_detail("This endpoint does not support that method.")
             })
+            .route_layer(axum::middleware::from_fn_with_state(chaos, crate::chaos::apply))
             .route_layer(axum::middleware::from_fn(middleware::metrics))
             .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {

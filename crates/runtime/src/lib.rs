@@ -18,6 +18,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chaos;
 pub mod client;
 pub mod db;
 pub mod discovery;

@@ -103,6 +103,8 @@ fn spawn(config: &RunConfig, spec: ServiceSpec, id: &str) -> std::io::Result<Chi
 async fn terminate(child: &mut Child) {
     if let Some(pid) = child.id() {
         let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+        // A process stopped by `mercato chaos hang` handles the SIGTERM only once continued.
+        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGCONT);
         if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_ok() {
             return;
         }

@@ -13,6 +13,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::chaos::{self, Action, ChaosRequest};
 use crate::cli::UpArgs;
 use crate::control::{InstanceStatus, ServiceStatus, StatusReport};
 use crate::registry::Registry;
@@ -131,6 +135,83 @@ impl Supervisor {
             version = self.registry.watch(version, Duration::from_millis(500)).await.version;
         }
         false
+    }
+
+    /// Applies a chaos `request` to every instance of `name`; returns how many it reached.
+    pub async fn chaos(self: &Arc<Self>, name: &str, request: &ChaosRequest) -> Result<usize, String> {
+        let Some(spec) = Self::spec(name) else { return Err(format!("No service named `{name}`.")) };
+        let targets: Vec<(Option<u32>, Option<String>)> = {
+            let slots = self.lock();
+            slots
+                .get(spec.name)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|slot| (slot.pid(), self.registry.get(&slot.id).map(|i| i.addr)))
+                .collect()
+        };
+        let pids: Vec<Pid> = targets.iter().filter_map(|(pid, _)| pid.map(|p| Pid::from_raw(p as i32))).collect();
+        let duration = request.duration_ms.map(Duration::from_millis);
+        let signal_all = |signal: Signal| {
+            for pid in &pids {
+                let _ = kill(*pid, signal);
+            }
+        };
+        match request.action {
+            Action::Kill => match duration {
+                None => signal_all(Signal::SIGKILL),
+                Some(down_for) => {
+                    let replicas = targets.len();
+                    self.scale(spec.name, 0).await;
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(down_for).await;
+                        me.scale(spec.name, replicas).await;
+                    });
+                }
+            },
+            Action::Hang => {
+                signal_all(Signal::SIGSTOP);
+                let stopped = pids.clone();
+                let hang_for = duration.unwrap_or(chaos::DEFAULT_FAULT);
+                tokio::spawn(async move {
+                    tokio::time::sleep(hang_for).await;
+                    for pid in &stopped {
+                        let _ = kill(*pid, Signal::SIGCONT);
+                    }
+                });
+            }
+            Action::Slow | Action::Fail | Action::Heal => {
+                if request.action == Action::Heal {
+                    signal_all(Signal::SIGCONT);
+                }
+                let client = reqwest::Client::new();
+                let body = serde_json::json!({
+                    "kind": if request.action == Action::Slow { "slow" } else { "fail" },
+                    "delay_ms": request.delay_ms.unwrap_or(1_000),
+                    "duration_ms": duration.unwrap_or(chaos::DEFAULT_FAULT).as_millis() as u64,
+                });
+                for addr in targets.iter().filter_map(|(_, addr)| addr.as_ref()) {
+                    let url = format!("http://{addr}/v1/chaos");
+                    let call =
+                        if request.action == Action::Heal { client.delete(&url) } else { client.put(&url).json(&body) };
+                    let sent = call
+                        .header(runtime::auth::INTERNAL_HEADER, &self.config.internal_token)
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status().is_success() => {}
+                        Ok(r) => return Err(format!("{addr} refused the fault: {}", r.status())),
+                        // A hung instance cannot be told to heal; SIGCONT already did.
+                        Err(_) if request.action == Action::Heal => {}
+                        Err(err) => return Err(format!("{addr} cannot be reached: {err}")),
+                    }
+                }
+            }
+        }
+        tracing::warn!(service = name, action = ?request.action, instances = targets.len(), "chaos");
+        Ok(targets.len())
     }
 
     async fn stop_all(&self) {

@@ -6,6 +6,7 @@
 //! (`CARGO_BIN_EXE_mercato`) only to the owning package's integration tests.
 
 mod accounts;
+mod chaos;
 mod checkout;
 mod events;
 mod pages;
