@@ -32,8 +32,20 @@ pub struct Customer {
     pub email: String,
     /// Display name.
     pub name: String,
+    /// The customer group (selects group price lists), set by staff; `null` for none.
+    #[serde(default)]
+    pub customer_group: Option<String>,
     /// Sign-up time (RFC 3339).
     pub created_at: String,
+}
+
+/// Body of `PUT /v1/customers/{id}/group` (staff).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCustomerGroup {
+    /// 1 to 64 lower-case letters, digits, `-` and `_`; `null` removes the customer from
+    /// every group. Takes effect at the customer's next login or token refresh.
+    pub customer_group: Option<String>,
 }
 
 /// Body of `POST /v1/sessions` (log in).

@@ -234,6 +234,7 @@ mod tests {
             iat: now,
             jti: "t".into(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            customer_group: None,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid.into());

@@ -40,6 +40,9 @@ pub struct Claims {
     pub jti: String,
     /// Roles: `customer`, later `buyer`, `staff`, `admin`, ….
     pub roles: Vec<String>,
+    /// The customer's group (`vip`, `wholesale`, …), which selects group price lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_group: Option<String>,
 }
 
 /// One public key in a JWKS.
@@ -170,6 +173,11 @@ impl Principal {
     /// The subject (customer id).
     pub fn subject(&self) -> &str {
         &self.0.sub
+    }
+
+    /// The customer group the token carries, if any.
+    pub fn customer_group(&self) -> Option<&str> {
+        self.0.customer_group.as_deref()
     }
 
     /// Whether the token carries `role`.

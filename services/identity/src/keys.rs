@@ -97,8 +97,15 @@ impl KeyRing {
         })
     }
 
-    /// Signs an access token for `subject` with `roles`, valid `ttl_seconds`.
-    pub fn sign(&self, subject: &str, roles: &[&str], ttl_seconds: i64) -> Result<String, jsonwebtoken::errors::Error> {
+    /// Signs an access token for `subject` with `roles` (and a customer's `customer_group`),
+    /// valid `ttl_seconds`.
+    pub fn sign(
+        &self,
+        subject: &str,
+        roles: &[&str],
+        customer_group: Option<&str>,
+        ttl_seconds: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
@@ -108,6 +115,7 @@ impl KeyRing {
             iat: now,
             jti: uuid::Uuid::now_v7().simple().to_string(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            customer_group: customer_group.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());

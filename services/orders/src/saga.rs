@@ -159,7 +159,8 @@ impl Saga {
     /// if a concurrent request with the same key claimed it first.
     async fn refuse(&self, c: &Checkout, key: &str, problem: Problem) -> Result<Option<Ending>, SagaError> {
         let (status, body) = recorded(problem).await;
-        let refused = Checkout { step: Step::Failed, outcome: Some((status, body.clone())), lease_token: None, ..c.clone() };
+        let refused =
+            Checkout { step: Step::Failed, outcome: Some((status, body.clone())), lease_token: None, ..c.clone() };
         let mut conn = self.db.acquire().await?;
         match checkouts::insert(&mut conn, &refused, key, &runtime::db::now()).await {
             Err(err) if err.is_unique_violation() => return Ok(None),
@@ -179,6 +180,7 @@ impl Saga {
         draft: Checkout,
         key: &str,
         request: &NewCheckout,
+        customer_group: Option<&str>,
         crash_at: Option<CrashPoint>,
     ) -> Result<Option<Ending>, SagaError> {
         // 1. The cart, and the authoritative price.
@@ -197,7 +199,8 @@ impl Saga {
         }
         let quote_request = QuoteRequest {
             currency: cart.currency,
-            customer_group: None,
+            // The shopper's group, as the cart priced it for the same token.
+            customer_group: customer_group.map(str::to_owned),
             country: request.shipping_address.country.clone(),
             shipping_method: Some(request.shipping_method.clone()),
             coupon_codes: cart.coupon_codes.clone(),

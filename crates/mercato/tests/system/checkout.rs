@@ -362,3 +362,53 @@ async fn an_abandoned_checkouts_stock_returns_when_its_hold_expires() {
     assert_eq!(shop.orders().await.len(), 1);
     shop.assert_books_balance().await;
 }
+
+/// A customer in a customer group sees the group's price in the cart and pays it at checkout;
+/// everyone else pays the general price.
+#[tokio::test]
+async fn a_customer_in_a_group_is_charged_the_group_price() {
+    let shop = Shop::open(&[], &["GRP-1"], 2000, 5).await;
+    let vip_list = shop
+        .staff_post("/api/v1/price-lists", &json!({ "name": "VIP", "currency": "EUR", "customer_group": "vip" }))
+        .await;
+    assert_eq!(vip_list.status(), StatusCode::CREATED);
+    let vip_list: Value = vip_list.json().await.expect("json");
+    shop.set_price(vip_list["id"].as_str().expect("id"), "GRP-1", 1500).await;
+
+    let token = shop.signup("vip@example.com").await;
+    let me: Value = shop
+        .p
+        .http
+        .get(shop.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let grouped = shop
+        .staff_put(
+            &format!("/api/v1/customers/{}/group", me["id"].as_str().expect("id")),
+            &json!({ "customer_group": "vip" }),
+        )
+        .await;
+    assert_eq!(grouped.status(), StatusCode::OK);
+    // The group reaches prices with the next token.
+    let vip = shop.login("vip@example.com").await;
+    let other = shop.signup("other@example.com").await;
+
+    let vip_cart = shop.cart(Some(&vip), &[("GRP-1", 1)]).await;
+    assert_eq!(vip_cart["quote"]["lines"][0]["unit_price"]["amount"], 1500);
+    let other_cart = shop.cart(Some(&other), &[("GRP-1", 1)]).await;
+    assert_eq!(other_cart["quote"]["lines"][0]["unit_price"]["amount"], 2000);
+
+    let r = shop.checkout(Some(&vip), "vip-order", &Shop::checkout_body(&vip_cart, APPROVED)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let order: Value = r.json().await.expect("json");
+    assert_eq!(order["total"]["amount"], 1500 + 495);
+    let r = shop.checkout(Some(&other), "other-order", &Shop::checkout_body(&other_cart, APPROVED)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let order: Value = r.json().await.expect("json");
+    assert_eq!(order["total"]["amount"], 2000 + 495);
+}

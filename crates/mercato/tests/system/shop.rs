@@ -197,6 +197,21 @@ impl Shop {
         .await;
     }
 
+    /// Logs in an existing customer; returns the access token.
+    pub async fn login(&self, email: &str) -> String {
+        let r = self
+            .p
+            .http
+            .post(self.url("/api/v1/sessions"))
+            .json(&json!({ "email": email, "password": "correct horse battery" }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), StatusCode::OK);
+        let session: Value = r.json().await.expect("json");
+        session["access_token"].as_str().expect("token").to_owned()
+    }
+
     pub async fn signup(&self, email: &str) -> String {
         let r = self
             .p

@@ -386,14 +386,15 @@ impl CartState {
         now.clone_into(&mut self.updated_at);
     }
 
-    /// What pricing is asked for this cart; `None` for an empty cart (nothing to price).
-    pub fn quote_request(&self) -> Option<QuoteRequest> {
+    /// What pricing is asked for this cart, for a shopper in `customer_group`; `None` for an
+    /// empty cart (nothing to price).
+    pub fn quote_request(&self, customer_group: Option<&str>) -> Option<QuoteRequest> {
         if self.lines.is_empty() {
             return None;
         }
         Some(QuoteRequest {
             currency: self.currency,
-            customer_group: None,
+            customer_group: customer_group.map(str::to_owned),
             country: self.country.clone(),
             shipping_method: self.shipping_method.clone(),
             coupon_codes: self.coupon_codes.clone(),
@@ -548,8 +549,8 @@ mod tests {
 
     #[test]
     fn empty_carts_are_not_priced() {
-        assert!(cart(&[]).quote_request().is_none());
-        let request = cart(&[("A", 2)]).quote_request().expect("priced");
+        assert!(cart(&[]).quote_request(None).is_none());
+        let request = cart(&[("A", 2)]).quote_request(None).expect("priced");
         assert_eq!((request.lines.len(), request.lines[0].quantity, request.country.as_str()), (1, 2, "DE"));
     }
 }

@@ -71,8 +71,9 @@ async fn create_cart(
     // Pricing is asked about the new cart before its transaction (and the answer kept for the
     // response); not when the customer's existing cart will be the answer.
     let mut prequote = None;
+    let group = caller.customer_group.as_deref();
     if existing.is_none()
-        && let Some(request) = cart.quote_request()
+        && let Some(request) = cart.quote_request(group)
     {
         let asked = Prequote::ask(&state, &request).await;
         let empty = CartState { lines: Vec::new(), shipping_method: None, ..cart.clone() };
@@ -85,7 +86,7 @@ async fn create_cart(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_create(&state, &creation, owner.as_ref(), &cart, prequote.take()).await {
+        match try_create(&state, &creation, owner.as_ref(), group, &cart, prequote.take()).await {
             // A concurrent request won a race (PostgreSQL): the same key committed first, or the
             // customer's active cart was created. Looking again finds it.
             Err(Retry::Race(p)) if attempt < 3 => prequote = p,
@@ -123,6 +124,7 @@ async fn try_create(
     state: &AppState,
     creation: &Creation,
     owner: Option<&CustomerId>,
+    group: Option<&str>,
     cart: &CartState,
     prequote: Option<Prequote>,
 ) -> Result<Response, Retry> {
@@ -135,7 +137,7 @@ async fn try_create(
     {
         let existing = store::find(&mut tx, &id).await?.ok_or(ApiError::NotFound(super::NO_CART))?;
         drop(tx);
-        return Ok(respond(state, StatusCode::OK, existing, None).await);
+        return Ok(respond(state, StatusCode::OK, existing, group, None).await);
     }
     match store::insert(&mut tx, cart).await {
         Err(err) if err.is_unique_violation() => return Err(Retry::Race(prequote)),
@@ -147,7 +149,7 @@ async fn try_create(
     let unasked = Priced::Unavailable;
     let priced = match &prequote {
         Some(p) => Some(&p.priced),
-        None => cart.quote_request().map(|_| &unasked),
+        None => cart.quote_request(group).map(|_| &unasked),
     };
     let body = published(cart.clone(), priced);
     let text = match creation.finish(&state.outbox, tx, StatusCode::CREATED, &body).await {
@@ -193,7 +195,7 @@ async fn get_cart(
         let version = cart.version;
         return Ok(cart_response(StatusCode::OK, axum::Json(published(cart, None)), version));
     }
-    Ok(respond(&state, StatusCode::OK, cart, None).await)
+    Ok(respond(&state, StatusCode::OK, cart, caller.customer_group.as_deref(), None).await)
 }
 
 /// Change a cart's destination country, shipping method (`""` removes it) or coupon codes.

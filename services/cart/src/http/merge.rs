@@ -63,7 +63,7 @@ async fn merge_cart(
             other => break other?,
         }
     };
-    Ok(respond(&state, StatusCode::OK, cart, None).await)
+    Ok(respond(&state, StatusCode::OK, cart, caller.customer_group.as_deref(), None).await)
 }
 
 fn unknown_guest() -> ApiError {

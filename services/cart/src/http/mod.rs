@@ -146,6 +146,8 @@ pub struct Caller {
     pub identity: Identity,
     /// Whether another platform service is calling.
     pub internal: bool,
+    /// The customer group of a customer's token: it selects group price lists.
+    pub customer_group: Option<String>,
 }
 
 impl Caller {
@@ -177,16 +179,20 @@ impl FromRequestParts<AppState> for Caller {
         } else {
             false
         };
+        let mut customer_group = None;
         let identity = if parts.headers.contains_key(header::AUTHORIZATION) {
             let principal = Principal::from_request_parts(parts, state).await?;
             match CustomerId::parse(principal.subject()) {
-                Ok(customer) if principal.has_role("customer") => Identity::Customer(customer),
+                Ok(customer) if principal.has_role("customer") => {
+                    customer_group = principal.customer_group().map(str::to_owned);
+                    Identity::Customer(customer)
+                }
                 _ => Identity::Other,
             }
         } else {
             Identity::Anonymous
         };
-        Ok(Caller { identity, internal })
+        Ok(Caller { identity, internal, customer_group })
     }
 }
 
@@ -295,8 +301,8 @@ fn published(cart: CartState, priced: Option<&Priced>) -> Cart {
 }
 
 /// Prices `cart` (reusing `prequote` when it asked the same question) and publishes it.
-async fn priced(state: &AppState, cart: CartState, prequote: Option<Prequote>) -> Cart {
-    let Some(request) = cart.quote_request() else { return published(cart, None) };
+async fn priced(state: &AppState, cart: CartState, group: Option<&str>, prequote: Option<Prequote>) -> Cart {
+    let Some(request) = cart.quote_request(group) else { return published(cart, None) };
     let priced = match prequote {
         Some(p) if p.request == serde_json::to_value(&request).unwrap_or_default() => p.priced,
         _ => pricing::quote(&state.client, &request).await,
@@ -321,8 +327,14 @@ fn cart_response(status: StatusCode, body: impl IntoResponse, version: i64) -> R
 }
 
 /// Prices `cart` and answers with it.
-async fn respond(state: &AppState, status: StatusCode, cart: CartState, prequote: Option<Prequote>) -> Response {
-    let cart = priced(state, cart, prequote).await;
+async fn respond(
+    state: &AppState,
+    status: StatusCode,
+    cart: CartState,
+    group: Option<&str>,
+    prequote: Option<Prequote>,
+) -> Response {
+    let cart = priced(state, cart, group, prequote).await;
     let version = cart.version;
     cart_response(status, axum::Json(cart), version)
 }
@@ -394,7 +406,7 @@ where
     change(&mut prospective)?;
     let mut prequote = None;
     if prospective != snapshot
-        && let Some(request) = prospective.quote_request()
+        && let Some(request) = prospective.quote_request(caller.customer_group.as_deref())
     {
         let asked = Prequote::ask(state, &request).await;
         refused_change(&snapshot, &prospective, &asked, |_| "sku".to_owned())?;
@@ -414,5 +426,5 @@ where
     } else {
         drop(tx);
     }
-    Ok(respond(state, StatusCode::OK, next, prequote).await)
+    Ok(respond(state, StatusCode::OK, next, caller.customer_group.as_deref(), prequote).await)
 }

@@ -1,8 +1,8 @@
 //! `/v1/customers` (sign-up; the staff list) and `/v1/me`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use contracts::identity::{Customer, CustomerPage, NewCustomer};
+use contracts::identity::{Customer, CustomerPage, NewCustomer, SetCustomerGroup};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, FieldError, Json, Page, PageParams, Problem, ProblemSchema, Query};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::domain::{Email, Password, display_name, email_contains_pattern, hash_
 use crate::store::customers;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(register, list_customers)).routes(routes!(me))
+    OpenApiRouter::new().routes(routes!(register, list_customers)).routes(routes!(me)).routes(routes!(set_group))
 }
 
 /// Query of `GET /v1/customers`.
@@ -132,4 +132,52 @@ async fn list_customers(
     let items = customers::list(&mut conn, email.as_deref(), cursor.after.as_deref(), cursor.limit).await?;
     let page = Page::from_overfetch(items, cursor.limit, |c| c.id.to_string());
     Ok(Json(CustomerPage { data: page.data, next: page.next }))
+}
+
+/// Whether `group` is a customer group name: 1 to 64 lower-case letters, digits, `-`, `_`.
+fn is_group_name(group: &str) -> bool {
+    (1..=64).contains(&group.len())
+        && group.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Put a customer in a customer group, or in none (staff). Group price lists then apply to
+/// them from their next login or token refresh.
+#[utoipa::path(
+    put,
+    path = "/v1/customers/{id}/group",
+    tag = "customers",
+    request_body = SetCustomerGroup,
+    params(("id" = String, Path, description = "Customer id")),
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 401, description = "No valid staff token", body = ProblemSchema),
+        (status = 403, description = "A valid access token without a staff role", body = ProblemSchema),
+        (status = 404, description = "No such customer", body = ProblemSchema),
+        (status = 422, description = "Not a group name (`customer_group`)", body = ProblemSchema),
+    ),
+    security(("staff" = []))
+)]
+async fn set_group(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<String>,
+    Json(body): Json<SetCustomerGroup>,
+) -> Result<Json<Customer>, ApiError> {
+    if let Some(group) = &body.customer_group
+        && !is_group_name(group)
+    {
+        return Err(Problem::validation(vec![FieldError::new(
+            "customer_group",
+            "must be 1 to 64 lower-case letters, digits, '-' or '_', or null",
+        )])
+        .into());
+    }
+    let mut conn = state.db.acquire().await?;
+    if !customers::set_group(&mut conn, &id, body.customer_group.as_deref()).await? {
+        return Err(Problem::not_found("No customer has that id.").into());
+    }
+    let customer =
+        customers::by_id(&mut conn, &id).await?.ok_or_else(|| Problem::not_found("No customer has that id."))?;
+    tracing::info!(customer_id = %customer.id, group = ?customer.customer_group, "customer group set");
+    Ok(Json(customer))
 }

@@ -47,9 +47,13 @@ pub(super) async fn issue(
     holder: Holder,
     subject: &str,
     roles: &[&str],
+    customer_group: Option<&str>,
     family: &str,
 ) -> Result<(String, String), ApiError> {
-    let access = state.keys.sign(subject, roles, ACCESS_TTL_SECONDS).map_err(|e| ApiError::Crypto(e.to_string()))?;
+    let access = state
+        .keys
+        .sign(subject, roles, customer_group, ACCESS_TTL_SECONDS)
+        .map_err(|e| ApiError::Crypto(e.to_string()))?;
     let refresh = new_refresh_token().map_err(|e| ApiError::Crypto(e.to_string()))?;
     let expires = runtime::db::timestamp(time::OffsetDateTime::now_utc() + time::Duration::days(REFRESH_TTL_DAYS));
     refresh_tokens::insert(tx, holder, &refresh_token_hash(&refresh), family, subject, &expires).await?;
@@ -155,8 +159,16 @@ async fn login(
     };
     let mut tx = state.db.begin().await?;
     attempts::clear(&mut tx, &account_key).await?;
-    let (access_token, refresh_token) =
-        issue(&state, &mut tx, Holder::Customer, customer.id.as_str(), &[CUSTOMER_ROLE], &new_family()).await?;
+    let (access_token, refresh_token) = issue(
+        &state,
+        &mut tx,
+        Holder::Customer,
+        customer.id.as_str(),
+        &[CUSTOMER_ROLE],
+        customer.customer_group.as_deref(),
+        &new_family(),
+    )
+    .await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     tracing::info!(customer_id = %customer.id, "customer signed in");
     Ok(Json(Session {
@@ -180,8 +192,16 @@ async fn login(
 async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<Json<Session>, ApiError> {
     let (mut tx, stored) = begin_rotation(&state, Holder::Customer, &body.refresh_token).await?;
     let customer = customers::by_id(&mut tx, &stored.owner_id).await?.ok_or(ApiError::InvalidRefresh)?;
-    let (access_token, refresh_token) =
-        issue(&state, &mut tx, Holder::Customer, &stored.owner_id, &[CUSTOMER_ROLE], &stored.family).await?;
+    let (access_token, refresh_token) = issue(
+        &state,
+        &mut tx,
+        Holder::Customer,
+        &stored.owner_id,
+        &[CUSTOMER_ROLE],
+        customer.customer_group.as_deref(),
+        &stored.family,
+    )
+    .await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     Ok(Json(Session {
         access_token,

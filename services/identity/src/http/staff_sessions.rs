@@ -63,7 +63,8 @@ async fn staff_login(
     let mut tx = state.db.begin().await?;
     attempts::clear(&mut tx, &account_key).await?;
     let roles = staff_token_roles(user.role);
-    let (access_token, refresh_token) = issue(&state, &mut tx, Holder::Staff, &user.id, roles, &new_family()).await?;
+    let (access_token, refresh_token) =
+        issue(&state, &mut tx, Holder::Staff, &user.id, roles, None, &new_family()).await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     tracing::info!(staff_user_id = %user.id, role = user.role.as_str(), "staff user signed in");
     Ok(Json(session(access_token, refresh_token, user)))
@@ -85,7 +86,8 @@ async fn staff_refresh(
     let (mut tx, stored) = begin_rotation(&state, Holder::Staff, &body.refresh_token).await?;
     let user = staff_users::by_id(&mut tx, &stored.owner_id).await?.ok_or(ApiError::InvalidRefresh)?;
     let roles = staff_token_roles(user.role);
-    let (access_token, refresh_token) = issue(&state, &mut tx, Holder::Staff, &user.id, roles, &stored.family).await?;
+    let (access_token, refresh_token) =
+        issue(&state, &mut tx, Holder::Staff, &user.id, roles, None, &stored.family).await?;
     tx.commit().await.map_err(runtime::db::DbError::from)?;
     Ok(Json(session(access_token, refresh_token, user)))
 }

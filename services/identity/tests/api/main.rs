@@ -217,3 +217,52 @@ async fn logins_are_rate_limited_per_account_and_per_address() {
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 20);
     assert_eq!(statuses.last(), Some(&429));
 }
+
+#[tokio::test]
+async fn staff_put_customers_in_groups_which_their_next_tokens_carry() {
+    let app = spawn_app().await;
+    let customer = app.register("vip@example.com").await;
+    let id = customer["id"].as_str().expect("id");
+    assert_eq!(customer["customer_group"], Value::Null);
+    let session: Value = app.login("vip@example.com", "correct horse battery").await.json().await.expect("json");
+    let before = session["access_token"].as_str().expect("token").to_owned();
+
+    let path = format!("/v1/customers/{id}/group");
+    // A customer cannot put themselves in a group.
+    let r = app
+        .http
+        .put(format!("{}{path}", app.base))
+        .bearer_auth(&before)
+        .json(&json!({ "customer_group": "vip" }))
+        .send();
+    assert_eq!(r.await.expect("sent").status(), StatusCode::FORBIDDEN);
+    let r = app.put(&path, &json!({ "customer_group": "VIP!" })).await;
+    assert_eq!(runtime::testing::fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["customer_group"]);
+    let r =
+        app.put("/v1/customers/cus_0193a4c1e7d27c3a9b1f4e2d8c6a5b40/group", &json!({ "customer_group": "vip" })).await;
+    problem(r, StatusCode::NOT_FOUND).await;
+    let r = app.put(&path, &json!({ "customer_group": "vip" })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let updated: Value = r.json().await.expect("json");
+    assert_eq!(updated["customer_group"], "vip");
+
+    // The token issued before says nothing; the next login's (and refresh's) carries it.
+    let verifier = app.verifier();
+    assert_eq!(verifier.verify(&before).await.expect("valid").customer_group, None);
+    let refreshed: Value = app
+        .post_json("/v1/sessions/refresh", &json!({ "refresh_token": session["refresh_token"] }))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let claims = verifier.verify(refreshed["access_token"].as_str().expect("token")).await.expect("valid");
+    assert_eq!(claims.customer_group.as_deref(), Some("vip"));
+    let me: Value = app.me(refreshed["access_token"].as_str().expect("token")).await.json().await.expect("json");
+    assert_eq!(me["customer_group"], "vip");
+
+    let r = app.put(&path, &json!({ "customer_group": null })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let session: Value = app.login("vip@example.com", "correct horse battery").await.json().await.expect("json");
+    let claims = verifier.verify(session["access_token"].as_str().expect("token")).await.expect("valid");
+    assert_eq!(claims.customer_group, None);
+}

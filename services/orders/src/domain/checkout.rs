@@ -197,9 +197,7 @@ mod tests {
 
     #[test]
     fn steps_round_trip() {
-        for step in
-            [Step::Quoted, Step::Reserved, Step::Placed, Step::Completed, Step::Failed]
-        {
+        for step in [Step::Quoted, Step::Reserved, Step::Placed, Step::Completed, Step::Failed] {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }
         assert!(Step::Failed.is_final() && !Step::Placed.is_final());

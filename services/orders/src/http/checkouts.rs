@@ -85,6 +85,7 @@ async fn create_checkout(
         None => None,
     };
     checkout::validate(&request).map_err(ApiError::Invalid)?;
+    let customer_group = principal.as_ref().and_then(Principal::customer_group);
     let crash_at = headers.get(crash::HEADER).and_then(|v| v.to_str().ok()).and_then(CrashPoint::parse);
     let owner = match &customer {
         Some(c) => format!("customer:{c}"),
@@ -129,7 +130,7 @@ async fn create_checkout(
             outcome: None,
             lease_token: None,
         };
-        let Some(ending) = state.saga.start(draft, key.as_str(), &request, crash_at).await? else {
+        let Some(ending) = state.saga.start(draft, key.as_str(), &request, customer_group, crash_at).await? else {
             // A concurrent request with the same key claimed it first: wait for its outcome.
             continue;
         };
