@@ -117,6 +117,18 @@ id_type!(
     /// An order.
     OrderId, "ord"
 );
+id_type!(
+    /// An e-mail message rendered from a template.
+    MessageId, "msg"
+);
+id_type!(
+    /// A merchant's webhook endpoint.
+    WebhookId, "wh"
+);
+id_type!(
+    /// One event on its way to one webhook endpoint.
+    DeliveryId, "dlv"
+);
 
 /// A stock keeping unit: 1–64 characters, letters, digits, `-`, `_` and `.`, starting with a
 /// letter or digit. Case-sensitive, as merchants' SKUs are.
