@@ -2,7 +2,8 @@
 //!
 //! - [`ids`]: typed, prefixed ids (`prod_…`, `var_…`) and the validated [`ids::Sku`].
 //! - [`money`]: [`money::Money`] in integer minor units, with the one rounding rule.
-//! - [`cart`], [`catalog`], [`inventory`], [`identity`], [`orders`], [`payments`], [`pricing`]: each service's API bodies and
+//! - [`cart`], [`catalog`], [`identity`], [`inventory`], [`notifications`], [`orders`], [`payments`],
+//!   [`pricing`], [`search`], and the gateway's composed [`pages`]: each service's API bodies and
 //!   the events it publishes, one module per owning service.
 //!
 //! Invariant: everything here changes only additively. Every published event version keeps
@@ -14,10 +15,12 @@ pub mod identity;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod notifications;
 pub mod orders;
 pub mod pages;
 pub mod payments;
 pub mod pricing;
+pub mod search;
 
 /// An event type published by a service: its name, schema version and subject.
 pub trait EventType: serde::Serialize + serde::de::DeserializeOwned {

@@ -33,6 +33,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Break a running service on purpose: `mercato chaos hang recommendations --for 30s`.
     Chaos(crate::chaos::ChaosArgs),
+    /// Search maintenance: `mercato search rebuild`.
+    Search(crate::rebuild::SearchArgs),
     /// Run one service in this process (used by the supervisor).
     #[command(hide = true)]
     Service {

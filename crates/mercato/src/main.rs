@@ -12,6 +12,7 @@ mod chaos;
 mod cli;
 mod control;
 mod postgres;
+mod rebuild;
 mod registry;
 mod seed;
 mod services;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Seed(args)) => block_on(seed::command(args)),
         Some(cli::Command::Bench(args)) => block_on(bench::command(args)),
         Some(cli::Command::Chaos(args)) => block_on(chaos::command(args)),
+        Some(cli::Command::Search(args)) => block_on(rebuild::command(args)),
     }
 }
 

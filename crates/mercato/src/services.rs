@@ -22,6 +22,8 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec { name: payments::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: cart::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: orders::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: notifications::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: search::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
 ];
 
@@ -45,6 +47,8 @@ pub fn run(name: &str) -> ExitCode {
         payments::SERVICE => runtime::run(payments::SERVICE, payments::build),
         cart::SERVICE => runtime::run(cart::SERVICE, cart::build),
         orders::SERVICE => runtime::run(orders::SERVICE, orders::build),
+        notifications::SERVICE => runtime::run(notifications::SERVICE, notifications::build),
+        search::SERVICE => runtime::run(search::SERVICE, search::build),
         gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),
         other => {
             eprintln!("mercato: no service named `{other}` (known: {})", names().join(", "));

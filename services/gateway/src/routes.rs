@@ -34,8 +34,14 @@ impl RouteTable {
             ("shipping-rates", "pricing"),
             ("tax-rules", "pricing"),
             ("carts", "cart"),
+            // Full-text search (public); rebuilding the index is for staff.
+            ("search", "search"),
             ("checkouts", "orders"),
             ("orders", "orders"),
+            // Staff: e-mail templates, sent messages, merchant webhooks.
+            ("templates", "notifications"),
+            ("messages", "notifications"),
+            ("webhooks", "notifications"),
         ]);
         Self { owners }
     }
@@ -73,7 +79,10 @@ mod tests {
         assert!(table.owner("events").is_none());
         assert!(table.is_public("/v1/stock/{sku}"));
         assert!(!table.is_public("/v1/events"));
-        assert_eq!(table.services(), ["cart", "catalog", "identity", "inventory", "orders", "payments", "pricing"]);
+        assert_eq!(
+            table.services(),
+            ["cart", "catalog", "identity", "inventory", "notifications", "orders", "payments", "pricing", "search"]
+        );
         assert!(!table.is_public("/v1/reservations"), "reservations are internal to the checkout");
     }
 }

@@ -84,6 +84,8 @@ fn spawn(config: &RunConfig, spec: ServiceSpec, id: &str) -> std::io::Result<Chi
         .env("MERCATO_INTERNAL_TOKEN", &config.internal_token)
         .env("MERCATO_LOG_FORMAT", "json")
         .env("MERCATO_SUPERVISOR_PID", std::process::id().to_string())
+        // Where notifications writes e-mails when no SMTP server is configured.
+        .env("MERCATO_NOTIFICATIONS_MAILDIR", config.data_dir.join("mail"))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
