@@ -146,13 +146,13 @@ impl Usage {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "  {:<12} {:>5} {:>7} {:>9} {:>11} {:>10}",
+            "  {:<14} {:>5} {:>7} {:>9} {:>11} {:>10}",
             "PROCESS", "PIDS", "CPU s", "CPU %", "RSS before", "RSS after"
         );
         for p in &self.processes {
             let _ = writeln!(
                 out,
-                "  {:<12} {:>5} {:>7.2} {:>8.0}% {:>7.1} MiB {:>6.1} MiB{}",
+                "  {:<14} {:>5} {:>7.2} {:>8.0}% {:>7.1} MiB {:>6.1} MiB{}",
                 p.name,
                 p.pids.len(),
                 p.cpu_s,
