@@ -291,7 +291,27 @@ struct Writer {
     keys: HashMap<ProductId, u64>,
     next_key: u64,
     docs: HashMap<u64, Arc<ProductDoc>>,
+    /// A hash of each indexed product's words: a change that leaves them alone (a price, a
+    /// stock level) updates the product's record without touching the full-text index.
+    words: HashMap<ProductId, u64>,
+    /// Whether the full-text index has changes to commit.
+    dirty: bool,
     position: i64,
+}
+
+/// A hash of everything of `product` that the full-text index holds.
+fn words_of(product: &IndexedProduct) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    product.name.hash(&mut h);
+    product.brand.hash(&mut h);
+    product.category.as_ref().map(|c| &c.name).hash(&mut h);
+    product.merged_attributes().hash(&mut h);
+    for variant in &product.variants {
+        variant.sku.as_str().hash(&mut h);
+    }
+    product.description.hash(&mut h);
+    h.finish()
 }
 
 impl Writer {
@@ -303,8 +323,17 @@ impl Writer {
         index.tokenizers().register(SKU_ANALYZER, sku_analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let mut built =
-            Self { writer, reader, fields, keys: HashMap::new(), next_key: 1, docs: HashMap::new(), position };
+        let mut built = Self {
+            writer,
+            reader,
+            fields,
+            keys: HashMap::new(),
+            next_key: 1,
+            docs: HashMap::new(),
+            words: HashMap::new(),
+            dirty: false,
+            position,
+        };
         for product in products {
             built.put(product)?;
         }
@@ -336,6 +365,15 @@ impl Writer {
 
     /// Replaces the product's document (removes it, for an archived product).
     fn put(&mut self, product: &IndexedProduct) -> Result<(), IndexError> {
+        let words = words_of(product);
+        if !product.archived
+            && let Some(&key) = self.keys.get(&product.id)
+            && self.words.get(&product.id) == Some(&words)
+        {
+            // Same words (a price or stock change): only the record filters and facets read.
+            self.docs.insert(key, Arc::new(product.doc()));
+            return Ok(());
+        }
         self.remove(&product.id);
         if product.archived {
             return Ok(());
@@ -345,6 +383,8 @@ impl Writer {
         self.writer.add_document(self.document(key, product))?;
         self.keys.insert(product.id.clone(), key);
         self.docs.insert(key, Arc::new(product.doc()));
+        self.words.insert(product.id.clone(), words);
+        self.dirty = true;
         Ok(())
     }
 
@@ -352,12 +392,17 @@ impl Writer {
         if let Some(key) = self.keys.remove(id) {
             self.writer.delete_term(Term::from_field_u64(self.fields.key, key));
             self.docs.remove(&key);
+            self.words.remove(id);
+            self.dirty = true;
         }
     }
 
     fn commit(&mut self) -> Result<(), IndexError> {
-        self.writer.commit()?;
-        self.reader.reload()?;
+        if self.dirty {
+            self.writer.commit()?;
+            self.reader.reload()?;
+            self.dirty = false;
+        }
         Ok(())
     }
 
