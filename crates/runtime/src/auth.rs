@@ -149,7 +149,7 @@ where
             Problem::unauthorized("The token is not valid for staff access (invalid or expired).")
         })?;
         let principal = Principal(claims);
-        if principal.has_role(STAFF_ROLE) || principal.has_role(ADMIN_ROLE) {
+        if principal.is_staff() {
             Ok(Staff { user: Some(principal) })
         } else {
             tracing::debug!(subject = principal.subject(), "access token without a staff role on a staff endpoint");

@@ -65,12 +65,27 @@ pub struct Recorded {
     pub body: String,
 }
 
+impl Recorded {
+    /// The response as first sent (`replayed: false`), or as a replay of it (marked
+    /// `idempotent-replayed: true`). An error is problem+json, as it was when first sent.
+    pub fn response(self, replayed: bool) -> Response {
+        let content_type = if self.status.is_client_error() || self.status.is_server_error() {
+            "application/problem+json"
+        } else {
+            "application/json"
+        };
+        let mut response = (self.status, self.body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if replayed {
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        response
+    }
+}
+
 impl IntoResponse for Recorded {
     fn into_response(self) -> Response {
-        let mut response = (self.status, self.body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-        response
+        self.response(true)
     }
 }
 

@@ -180,6 +180,11 @@ impl Principal {
         self.0.customer_group.as_deref()
     }
 
+    /// Whether the token is a staff user's (role `staff` or `admin`).
+    pub fn is_staff(&self) -> bool {
+        self.has_role(crate::auth::STAFF_ROLE) || self.has_role(crate::auth::ADMIN_ROLE)
+    }
+
     /// Whether the token carries `role`.
     pub fn has_role(&self, role: &str) -> bool {
         self.0.roles.iter().any(|r| r == role)

@@ -106,16 +106,7 @@ impl Dispatcher {
 
     /// One run of the loop: attempts every delivery due now, a batch at a time.
     pub async fn run(self: Arc<Self>) {
-        for _ in 0..50 {
-            match self.send_due().await {
-                Ok(claimed) if claimed < BATCH as usize => break,
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(error = %runtime::error_chain(&err), "claiming webhook deliveries failed");
-                    break;
-                }
-            }
-        }
+        crate::drain::drain("webhook deliveries", BATCH as usize, || self.send_due()).await;
     }
 
     async fn send_due(&self) -> Result<usize, DbError> {

@@ -18,6 +18,7 @@
 pub mod consumers;
 pub mod dispatch;
 pub mod domain;
+mod drain;
 mod http;
 pub mod mailer;
 pub mod settings;

@@ -100,16 +100,7 @@ impl Mailer {
 
     /// One run of the loop: sends every message due now, a batch at a time.
     pub async fn run(self: Arc<Self>) {
-        for _ in 0..50 {
-            match self.send_due().await {
-                Ok(claimed) if claimed < BATCH as usize => break,
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(error = %runtime::error_chain(&err), "claiming e-mail failed");
-                    break;
-                }
-            }
-        }
+        crate::drain::drain("e-mail", BATCH as usize, || self.send_due()).await;
     }
 
     async fn send_due(&self) -> Result<usize, DbError> {

@@ -191,66 +191,77 @@ pub async fn reservable(tx: &mut Tx, sku: &Sku) -> Result<Vec<Candidate<Place>>,
 /// write (PostgreSQL re-reads it after waiting for a concurrent writer; SQLite has one writer
 /// at a time), so two reservations can never both take the last unit.
 pub async fn reserve(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
-    let row = sqlx::query(
+    adjust(
+        tx,
         "UPDATE stock SET reserved = reserved + $1, updated_at = $2
          WHERE sku = $3 AND location_id = $4 AND on_hand - reserved >= $1
          RETURNING on_hand, reserved, updated_at",
+        sku,
+        place,
+        quantity,
     )
-    .bind(quantity)
-    .bind(runtime::db::now())
-    .bind(sku.as_str())
-    .bind(&place.location_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| written(&r, sku, place)).transpose()
+    .await
 }
 
 /// Gives `quantity` reserved units of `sku` at `place` back to available stock; `None` if
 /// fewer than that are reserved there (which would be a bookkeeping bug).
 pub async fn unreserve(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
-    let row = sqlx::query(
+    adjust(
+        tx,
         "UPDATE stock SET reserved = reserved - $1, updated_at = $2
          WHERE sku = $3 AND location_id = $4 AND reserved >= $1
          RETURNING on_hand, reserved, updated_at",
+        sku,
+        place,
+        quantity,
     )
-    .bind(quantity)
-    .bind(runtime::db::now())
-    .bind(sku.as_str())
-    .bind(&place.location_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| written(&r, sku, place)).transpose()
+    .await
 }
 
 /// Takes `quantity` reserved units of `sku` at `place` out of stock (they were sold): both
 /// on hand and reserved drop. `None` if fewer than that are reserved there.
 pub async fn take(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
-    let row = sqlx::query(
+    adjust(
+        tx,
         "UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1, updated_at = $2
          WHERE sku = $3 AND location_id = $4 AND reserved >= $1
          RETURNING on_hand, reserved, updated_at",
+        sku,
+        place,
+        quantity,
     )
-    .bind(quantity)
-    .bind(runtime::db::now())
-    .bind(sku.as_str())
-    .bind(&place.location_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| written(&r, sku, place)).transpose()
+    .await
 }
 
 /// Puts `quantity` units of `sku` back on hand at `place` (a committed order was cancelled):
 /// on hand rises, reserved stays. `None` if there is no such stock record.
 pub async fn put_back(tx: &mut Tx, sku: &Sku, place: &Place, quantity: i64) -> Result<Option<StockLevel>, DbError> {
-    let row = sqlx::query(
+    adjust(
+        tx,
         "UPDATE stock SET on_hand = on_hand + $1, updated_at = $2 WHERE sku = $3 AND location_id = $4
          RETURNING on_hand, reserved, updated_at",
+        sku,
+        place,
+        quantity,
     )
-    .bind(quantity)
-    .bind(runtime::db::now())
-    .bind(sku.as_str())
-    .bind(&place.location_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    .await
+}
+
+/// Runs one conditional stock update (`$1` the quantity, `$2` now, `$3` the SKU, `$4` the
+/// location) and returns the row as written, or `None` if its condition did not hold.
+async fn adjust(
+    tx: &mut Tx,
+    sql: &'static str,
+    sku: &Sku,
+    place: &Place,
+    quantity: i64,
+) -> Result<Option<StockLevel>, DbError> {
+    let row = sqlx::query(sql)
+        .bind(quantity)
+        .bind(runtime::db::now())
+        .bind(sku.as_str())
+        .bind(&place.location_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     row.map(|r| written(&r, sku, place)).transpose()
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use contracts::ids::CustomerId;
 use contracts::orders::{CheckoutId, NewCheckout, Order};
 use runtime::http::{Json, Problem, ProblemSchema};
-use runtime::idempotency::{IdempotencyKey, Prior};
+use runtime::idempotency::{IdempotencyKey, Prior, Recorded};
 use runtime::jwt::Principal;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,14 +29,7 @@ const WAIT_FOR_OTHER: Duration = Duration::from_secs(12);
 
 fn answer(status: u16, body: String, replayed: bool) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if replayed {
-        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
+    Recorded { status, body }.response(replayed)
 }
 
 // Location of a created order, read back from the recorded body.

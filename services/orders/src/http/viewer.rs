@@ -39,7 +39,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // An access token first; failing that, the staff token (which is not a JWT).
         if let Ok(principal) = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await {
-            if principal.has_role("staff") || principal.has_role("admin") {
+            if principal.is_staff() {
                 return Ok(Viewer::Staff);
             }
             return CustomerId::parse(principal.subject())

@@ -425,9 +425,6 @@ fn replay(recorded: Recorded) -> Response {
         .flatten();
     let mut response = recorded.into_response();
     let headers = response.headers_mut();
-    if status.is_client_error() || status.is_server_error() {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(super::PROVIDER_RETRY_AFTER));
     }
