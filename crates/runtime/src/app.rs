@@ -97,6 +97,9 @@ impl ServiceBuilder {
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
+            // A service answers what its dependency answered: a redirect is the caller's to
+            // follow (a browser behind the gateway, after a form post), never ours.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(AppError::Client)?;
         let discovery = match &settings.registry_url {

@@ -277,6 +277,11 @@ impl<H: EventHandler> Consumer<H> {
             self.save_position(&mut tx, last).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
+        // How far behind its producer this consumer runs: the age of the newest event it has
+        // just applied (the console's Platform page shows it; alert on it in production).
+        if let Some(age) = events.last().and_then(|e| event_age(&e.time)) {
+            metrics::gauge!("events_consumer_lag_seconds", "consumer" => self.name.clone()).set(age);
+        }
         metrics::counter!("events_consumed_total", "consumer" => self.name.clone()).increment(applied);
         metrics::counter!("events_duplicate_total", "consumer" => self.name.clone()).increment(duplicates);
         Ok(Applied::Done)
@@ -359,4 +364,10 @@ impl Backoff {
     pub(crate) fn reset(&mut self) {
         self.attempt = 0;
     }
+}
+
+/// Seconds since an event's RFC 3339 `time`, if it parses (never negative across clock skew).
+fn event_age(time: &str) -> Option<f64> {
+    let at = time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((time::OffsetDateTime::now_utc() - at).as_seconds_f64().max(0.0))
 }
