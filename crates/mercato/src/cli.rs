@@ -35,6 +35,8 @@ pub enum Command {
     Chaos(crate::chaos::ChaosArgs),
     /// Search maintenance: `mercato search rebuild`.
     Search(crate::rebuild::SearchArgs),
+    /// Recommendations: `mercato recommendations eval` (the model against a popularity baseline).
+    Recommendations(crate::evaluation::RecommendationsArgs),
     /// Run one service in this process (used by the supervisor).
     #[command(hide = true)]
     Service {
@@ -121,8 +123,16 @@ pub struct BenchArgs {
 /// The workloads `mercato bench` runs, one module each under `bench/`.
 #[derive(Debug, Subcommand)]
 pub enum BenchScenario {
+    /// W1: shoppers open the composed product pages (catalog, prices, stock, recommendations)
+    /// of products picked at random from the whole catalog.
+    ProductPage(LoadArgs),
+    /// W2: shoppers browse: the category menu, a category listing and a text search through
+    /// search, and a page of the product listing.
+    Browse(LoadArgs),
     /// W3: guests create a cart, add two in-stock SKUs, read it and check out with a test card.
     Checkout(LoadArgs),
+    /// A shop's blend: 90 % browse (W1/W2), 8 % fill a cart, 2 % check out.
+    Mix(LoadArgs),
 }
 
 /// How hard and how long to load, common to every scenario.
@@ -134,16 +144,25 @@ pub struct LoadArgs {
     /// from the data directory's state file).
     #[arg(long, value_name = "URL")]
     pub gateway: Option<String>,
-    /// Virtual users, each running the flow in a closed loop (no think time).
+    /// Closed model: virtual users, each running the flow again as soon as it ends (no think
+    /// time).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub users: u16,
+    /// Open model instead: flows arriving per second on a fixed schedule, whatever the
+    /// latency (`500`, `0.5`); latencies count from each flow's scheduled start.
+    #[arg(long, value_name = "PER_SECOND", conflicts_with = "users", value_parser = crate::bench::parse_rate)]
+    pub rate: Option<f64>,
+    /// Open model: most flows in progress at once; an arrival beyond it is dropped and counted.
+    #[arg(long, default_value_t = 256, requires = "rate", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub max_in_flight: u16,
     /// How long to measure, after the warm-up (`20s`, `500ms`, `2m`, `1m30s`).
     #[arg(long, default_value = "20s", value_parser = crate::bench::parse_duration)]
     pub duration: Duration,
     /// How long to run before measuring.
     #[arg(long, default_value = "3s", value_parser = crate::bench::parse_duration)]
     pub warmup: Duration,
-    /// Also write the result as JSON to this file.
+    /// Also write the result as JSON to this file (it always goes to the data directory's
+    /// `bench/` folder too, named by scenario and time, when that directory exists).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 }

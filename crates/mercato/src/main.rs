@@ -11,6 +11,7 @@ mod bench;
 mod chaos;
 mod cli;
 mod control;
+mod evaluation;
 mod postgres;
 mod rebuild;
 mod registry;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Bench(args)) => block_on(bench::command(args)),
         Some(cli::Command::Chaos(args)) => block_on(chaos::command(args)),
         Some(cli::Command::Search(args)) => block_on(rebuild::command(args)),
+        Some(cli::Command::Recommendations(args)) => block_on(evaluation::command(args)),
     }
 }
 

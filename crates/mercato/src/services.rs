@@ -24,6 +24,9 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec { name: orders::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: notifications::SERVICE, edge: false, stateful: true },
     ServiceSpec { name: search::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: recommendations::SERVICE, edge: false, stateful: true },
+    ServiceSpec { name: storefront::SERVICE, edge: false, stateful: false },
+    ServiceSpec { name: console::SERVICE, edge: false, stateful: false },
     ServiceSpec { name: gateway::SERVICE, edge: true, stateful: false },
 ];
 
@@ -49,6 +52,9 @@ pub fn run(name: &str) -> ExitCode {
         orders::SERVICE => runtime::run(orders::SERVICE, orders::build),
         notifications::SERVICE => runtime::run(notifications::SERVICE, notifications::build),
         search::SERVICE => runtime::run(search::SERVICE, search::build),
+        recommendations::SERVICE => runtime::run(recommendations::SERVICE, recommendations::build),
+        storefront::SERVICE => runtime::run(storefront::SERVICE, storefront::build),
+        console::SERVICE => runtime::run(console::SERVICE, console::build),
         gateway::SERVICE => runtime::run(gateway::SERVICE, gateway::build),
         other => {
             eprintln!("mercato: no service named `{other}` (known: {})", names().join(", "));

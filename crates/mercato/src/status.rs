@@ -11,7 +11,7 @@ use crate::state;
 /// Prints the service table.
 pub fn print_report(report: &StatusReport) {
     println!();
-    println!("  {:<14} {:<10} {:<22} {:<8} {:<10} RESTARTS", "SERVICE", "INSTANCES", "ADDRESS", "PID", "HEALTH");
+    println!("  {:<16} {:<10} {:<22} {:<8} {:<10} RESTARTS", "SERVICE", "INSTANCES", "ADDRESS", "PID", "HEALTH");
     for service in &report.services {
         let ready = service.instances.iter().filter(|i| i.health == "ready").count();
         for (n, instance) in service.instances.iter().enumerate() {
@@ -21,7 +21,7 @@ pub fn print_report(report: &StatusReport) {
                 ("", String::new())
             };
             println!(
-                "  {:<14} {:<10} {:<22} {:<8} {:<10} {}",
+                "  {:<16} {:<10} {:<22} {:<8} {:<10} {}",
                 name,
                 count,
                 instance.addr.as_deref().unwrap_or("-"),
@@ -31,7 +31,7 @@ pub fn print_report(report: &StatusReport) {
             );
         }
         if service.instances.is_empty() {
-            println!("  {:<14} {:<10} {:<22} {:<8} {:<10} {}", service.name, "0/0", "-", "-", "stopped", 0);
+            println!("  {:<16} {:<10} {:<22} {:<8} {:<10} {}", service.name, "0/0", "-", "-", "stopped", 0);
         }
     }
 }

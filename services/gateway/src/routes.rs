@@ -42,6 +42,9 @@ impl RouteTable {
             ("templates", "notifications"),
             ("messages", "notifications"),
             ("webhooks", "notifications"),
+            // Recommendations (public reads) and the storefront's product views.
+            ("recommendations", "recommendations"),
+            ("views", "recommendations"),
         ]);
         Self { owners }
     }
@@ -81,7 +84,18 @@ mod tests {
         assert!(!table.is_public("/v1/events"));
         assert_eq!(
             table.services(),
-            ["cart", "catalog", "identity", "inventory", "notifications", "orders", "payments", "pricing", "search"]
+            [
+                "cart",
+                "catalog",
+                "identity",
+                "inventory",
+                "notifications",
+                "orders",
+                "payments",
+                "pricing",
+                "recommendations",
+                "search"
+            ]
         );
         assert!(!table.is_public("/v1/reservations"), "reservations are internal to the checkout");
     }

@@ -1,9 +1,11 @@
 //! Loads the demo catalog through the public API, as any client would: categories, locations,
 //! products (each with an Idempotency-Key, so a re-run after an interruption completes the
 //! catalog without duplicates), then stock once inventory has learned each SKU from catalog's
-//! events.
+//! events; then an order history placed through the purchase path, as shoppers would
+//! (`history`).
 
 mod demo;
+mod history;
 
 use std::fmt;
 use std::time::Duration;
@@ -31,14 +33,20 @@ pub struct Summary {
     pub stock_records: usize,
     /// SKUs given a price.
     pub prices: usize,
+    /// Orders in the demo history.
+    pub orders: usize,
+    /// The console's demo administrator: e-mail and a password made up for this platform.
+    /// Shown once at first start, never written to disk.
+    #[serde(skip)]
+    pub admin: Option<(String, String)>,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} products ({} SKUs, {} priced) in {} categories, stock at {} locations",
-            self.products, self.skus, self.prices, self.categories, self.locations
+            "{} products ({} SKUs, {} priced) in {} categories, stock at {} locations, {} past orders",
+            self.products, self.skus, self.prices, self.categories, self.locations, self.orders
         )
     }
 }
@@ -84,6 +92,48 @@ impl Api {
                 _ => {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        bail!("{path} stayed unavailable")
+    }
+
+    /// POSTs without credentials (sign-up, log-in), retrying while unavailable (503).
+    async fn anonymous_post(&self, path: &str, body: &Value) -> anyhow::Result<(StatusCode, Value)> {
+        self.shopper("POST", path, body, None, None).await
+    }
+
+    /// A shopper's call: as a guest or with a customer's `token`, retrying while the platform is
+    /// briefly unavailable (503). A `key` is sent as the Idempotency-Key.
+    async fn shopper(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+        key: Option<&str>,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let method: reqwest::Method = method.parse()?;
+        let mut delay = Duration::from_millis(100);
+        for _ in 0..10 {
+            let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+            if !body.is_null() {
+                request = request.json(body);
+            }
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            match request.send().await {
+                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
+                    let status = response.status();
+                    return Ok((status, response.json().await.unwrap_or(Value::Null)));
+                }
+                _ => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
                 }
             }
         }
@@ -162,6 +212,15 @@ pub async fn load(gateway: &str, token: &str, products: usize) -> anyhow::Result
         created_or_exists("stock", status, &body)?;
     }
     let prices = load_prices(&api, &catalog).await?;
+    let admin = demo_admin(&api).await?;
+    // The history is a nicety for recommendations and the console: without it the shop works.
+    let orders = match history::load(&api, &catalog).await {
+        Ok(orders) => orders,
+        Err(err) => {
+            eprintln!("  the demo order history is incomplete: {err:#}");
+            0
+        }
+    };
     Ok(Summary {
         categories: categories.len(),
         locations: locations.len(),
@@ -169,7 +228,21 @@ pub async fn load(gateway: &str, token: &str, products: usize) -> anyhow::Result
         skus: skus.len(),
         stock_records,
         prices,
+        orders,
+        admin,
     })
+}
+
+/// The e-mail of the console's demo administrator.
+const DEMO_ADMIN: &str = "admin@example.com";
+
+/// Creates the console's demo administrator with a random password; `None` if it exists.
+async fn demo_admin(api: &Api) -> anyhow::Result<Option<(String, String)>> {
+    let password = uuid::Uuid::new_v4().simple().to_string();
+    let body = json!({ "email": DEMO_ADMIN, "password": password, "name": "Demo Admin", "role": "admin" });
+    let (status, answer) = api.post("/api/v1/staff-users", &body, None).await?;
+    created_or_exists("staff-users", status, &answer)?;
+    Ok(status.is_success().then(|| (DEMO_ADMIN.to_owned(), password)))
 }
 
 /// Markets of the demo shop: EU countries, prices in euro including VAT.
@@ -243,5 +316,8 @@ pub async fn command(args: SeedArgs) -> anyhow::Result<()> {
     let summary = load(&state.gateway_url, &state.staff_token, args.products).await?;
     let _ = std::fs::write(args.data.data_dir.join("seeded"), serde_json::to_vec_pretty(&summary)?);
     println!("Loaded {summary}.");
+    if let Some((email, password)) = &summary.admin {
+        println!("Console sign-in: {email} / {password} (shown once; keep it).");
+    }
     Ok(())
 }

@@ -57,6 +57,9 @@ pub struct Supervisor {
     registry: Arc<Registry>,
     mode: String,
     slots: Mutex<BTreeMap<&'static str, Vec<Slot>>>,
+    /// Services a `chaos kill --for` scaled to zero, with the replicas to bring back (at the
+    /// end of the period, or at `heal`, whichever comes first).
+    killed: Mutex<BTreeMap<&'static str, usize>>,
 }
 
 impl Supervisor {
@@ -137,6 +140,14 @@ impl Supervisor {
         false
     }
 
+    /// Ends a `chaos kill --for` of `name`, if one is on: its replicas come back.
+    async fn revive(&self, name: &'static str) {
+        let replicas = self.killed.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        if let Some(replicas) = replicas {
+            self.scale(name, replicas).await;
+        }
+    }
+
     /// Applies a chaos `request` to every instance of `name`; returns how many it reached.
     pub async fn chaos(self: &Arc<Self>, name: &str, request: &ChaosRequest) -> Result<usize, String> {
         let Some(spec) = Self::spec(name) else { return Err(format!("No service named `{name}`.")) };
@@ -162,11 +173,12 @@ impl Supervisor {
                 None => signal_all(Signal::SIGKILL),
                 Some(down_for) => {
                     let replicas = targets.len();
+                    self.killed.lock().unwrap_or_else(|p| p.into_inner()).entry(spec.name).or_insert(replicas);
                     self.scale(spec.name, 0).await;
                     let me = self.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(down_for).await;
-                        me.scale(spec.name, replicas).await;
+                        me.revive(spec.name).await;
                     });
                 }
             },
@@ -184,6 +196,7 @@ impl Supervisor {
             Action::Slow | Action::Fail | Action::Heal => {
                 if request.action == Action::Heal {
                     signal_all(Signal::SIGCONT);
+                    self.revive(spec.name).await;
                 }
                 let client = reqwest::Client::new();
                 let body = serde_json::json!({
@@ -290,6 +303,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         registry: registry.clone(),
         mode: mode.clone(),
         slots: Mutex::new(BTreeMap::new()),
+        killed: Mutex::new(BTreeMap::new()),
     });
     let stop = CancellationToken::new();
     {
@@ -344,6 +358,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             Ok(summary) => {
                 let _ = std::fs::write(&marker, serde_json::to_vec_pretty(&summary).unwrap_or_default());
                 eprintln!("Demo catalog ready: {summary}.");
+                if let Some((email, password)) = &summary.admin {
+                    eprintln!("Console sign-in: {email} / {password} (shown once; keep it).");
+                }
             }
             Err(err) => eprintln!("Loading the demo catalog failed: {err:#}. Run `mercato seed` to retry."),
         }
@@ -386,6 +403,8 @@ async fn start_all(supervisor: &Arc<Supervisor>, desired: &BTreeMap<&str, usize>
 fn print_urls(state: &PlatformState, data_dir: &std::path::Path) {
     let g = &state.gateway_url;
     println!();
+    println!("  Storefront   {g}/");
+    println!("  Console      {g}/admin   (staff sign-in)");
     println!("  API          {g}/api/v1/products");
     println!("  OpenAPI      {g}/api/openapi.json");
     println!("  Staff token  {}   (Authorization: Bearer <token>)", state.staff_token);

@@ -18,15 +18,22 @@ async fn a_product_page_shows_what_it_can_and_names_what_it_cannot() {
     let shop = Shop::open(&[], &["PG-S", "PG-M"], 2999, 7).await;
     let slug = "p-pg-s";
 
-    // Everything but recommendations, which this platform does not run yet.
+    // Everything.
     let (status, degraded, body) = page(&shop, slug).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["product"]["slug"], slug);
     assert_eq!(body["prices"].as_array().map(Vec::len), Some(2));
     assert_eq!(body["prices"][0]["unit_price"]["amount"], 2999);
     assert_eq!(body["availability"][0]["available"], 7);
+    assert!(body["recommendations"].is_array(), "{body}");
+    assert_eq!(body["degraded"], serde_json::json!([]));
+    assert_eq!(degraded, None);
+
+    // Recommendations gone: the slot is empty, and named.
+    shop.p.scale("recommendations", 0).await;
+    let (status, degraded, body) = page(&shop, slug).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(body["recommendations"], Value::Null);
-    assert_eq!(body["degraded"], serde_json::json!(["recommendations"]));
     assert_eq!(degraded.as_deref(), Some("recommendations"));
 
     // Inventory gone: the page still renders, with availability unknown.
@@ -50,7 +57,7 @@ async fn a_product_page_shows_what_it_can_and_names_what_it_cannot() {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.headers().contains_key("retry-after"));
 
-    for service in ["catalog", "pricing", "inventory"] {
+    for service in ["catalog", "pricing", "inventory", "recommendations"] {
         shop.p.scale(service, 1).await;
     }
     let (status, _, _) = page(&shop, "no-such-product").await;

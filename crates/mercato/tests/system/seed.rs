@@ -59,7 +59,45 @@ async fn first_start_seeds_a_demo_catalog_and_the_next_start_does_not() {
     assert_eq!(shipping, if 2 * unit >= 5000 { 0 } else { 495 }, "free standard shipping from 50 €");
     assert_eq!(quote["total"]["amount"].as_i64(), Some(2 * unit + shipping));
 
+    demo_history_teaches_recommendations(&p).await;
+
     p.restart().await;
     assert!(!p.supervisor_log().contains("loading the demo catalog"), "seeded again:\n{}", p.supervisor_log());
     assert_eq!(count_products(&p).await, products);
+}
+
+/// The seed's order history went through the purchase path, and the recommendations service
+/// learned from it a model that beats recommending the best sellers, on orders it was not
+/// trained on.
+async fn demo_history_teaches_recommendations(p: &Platform) {
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(p.data_dir().join("seeded")).expect("summary")).expect("json");
+    let orders = summary["orders"].as_u64().expect("orders");
+    assert!(orders >= 500, "{orders} demo orders");
+    let listed =
+        p.http.get(format!("{}/api/v1/orders?limit=1", p.gateway)).bearer_auth(&p.token).send().await.expect("sent");
+    assert_eq!(listed.status(), reqwest::StatusCode::OK);
+    assert_eq!(listed.json::<Value>().await.expect("json")["data"][0]["status"], "placed");
+
+    // Recommendations consume orders' events: wait until it has learned (nearly) all of them.
+    let eval = || async {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mercato"))
+            .args(["recommendations", "eval", "--json", "--data-dir"])
+            .arg(p.data_dir())
+            .output()
+            .await
+            .expect("mercato recommendations eval runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).expect("json report")
+    };
+    eventually("recommendations learn the demo orders", Duration::from_secs(60), || async {
+        let report = eval().await;
+        report["baskets_train"].as_u64().unwrap_or(0) + report["baskets_test"].as_u64().unwrap_or(0) >= orders
+    })
+    .await;
+    let report = eval().await;
+    let recall = |who: &str| report[who]["recall_at_k"].as_f64().expect("recall");
+    assert!(report["queries"].as_u64() > Some(100), "{report}");
+    assert!(recall("model") > recall("popularity"), "the model must beat popularity: {report}");
+    assert!(report["model"]["precision_at_k"].as_f64() > report["popularity"]["precision_at_k"].as_f64(), "{report}");
 }

@@ -58,6 +58,14 @@ impl Shop {
             })
             .await;
         }
+        // Recommendations learn the product from catalog's events too; until then its page
+        // would name them as missing.
+        let page = format!("/api/v1/product-pages/p-{}", skus[0].to_lowercase());
+        eventually("every service behind the product page knows the product", Duration::from_secs(20), || async {
+            let r = shop.p.get(&page).await;
+            r.status() == StatusCode::OK && r.json::<Value>().await.is_ok_and(|p| p["degraded"] == json!([]))
+        })
+        .await;
         shop
     }
 

@@ -1,0 +1,287 @@
+//! Content-based similarity for cold start: TF-IDF over a product's words, cosine between
+//! products.
+//!
+//! A product's words come from its name (×3), category (×2), attribute values (×1.5) and
+//! description (×1); a word's term frequency is `1 + ln(weighted count)`, its weight that
+//! times `idf = ln((N + 1) / (df + 1)) + 1` over the N listed products. Candidates come from
+//! an inverted index (word → products), never from all pairs: the query product's words
+//! are taken rarest first, each contributing at most [`MAX_POSTINGS`] products, until
+//! [`MAX_CANDIDATES`] are collected; each candidate is then scored exactly: the cosine of
+//! the two vectors with today's idf (norms included, so answers never depend on the order
+//! products arrived in, and a rebuilt model answers as the live one did).
+//!
+//! Archived products keep their vector (so "similar to" an archived product still answers)
+//! but leave the inverted index (so they are never a candidate).
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Item, ProductRecord, text};
+
+/// Most words of the query product used to find candidates.
+const MAX_QUERY_TERMS: usize = 32;
+/// Most products one word contributes as candidates.
+pub const MAX_POSTINGS: usize = 4_000;
+/// Most candidates scored for one product.
+pub const MAX_CANDIDATES: usize = 8_000;
+
+/// A product's words with their term frequencies, sorted by word number.
+#[derive(Clone, Debug, Default)]
+struct Doc {
+    terms: Vec<(u32, f32)>,
+    listed: bool,
+}
+
+/// The TF-IDF vectors and the inverted index.
+#[derive(Clone, Debug, Default)]
+pub struct ContentIndex {
+    vocabulary: HashMap<String, u32>,
+    /// Word → the listed products that have it, with the word's term frequency there.
+    postings: Vec<Vec<(Item, f32)>>,
+    docs: HashMap<Item, Doc>,
+    listed: usize,
+}
+
+fn term_frequencies(record: &ProductRecord) -> HashMap<String, f32> {
+    let mut counts: HashMap<String, f32> = HashMap::new();
+    let mut add = |text: &str, weight: f32| {
+        for word in text::words(text) {
+            *counts.entry(word).or_default() += weight;
+        }
+    };
+    add(&record.name, 3.0);
+    if let Some(category) = &record.category {
+        add(category, 2.0);
+    }
+    for value in &record.attributes {
+        add(value, 1.5);
+    }
+    add(&record.description, 1.0);
+    counts.into_iter().map(|(word, count)| (word, 1.0 + count.ln().max(0.0))).collect()
+}
+
+impl ContentIndex {
+    fn idf(&self, term: u32) -> f32 {
+        let df = self.postings.get(term as usize).map_or(0, Vec::len);
+        (((self.listed + 1) as f32) / ((df + 1) as f32)).ln() + 1.0
+    }
+
+    fn norm(&self, terms: &[(u32, f32)]) -> f32 {
+        terms.iter().map(|&(t, tf)| (tf * self.idf(t)).powi(2)).sum::<f32>().sqrt()
+    }
+
+    fn unlist(&mut self, item: Item) {
+        let Some(doc) = self.docs.get_mut(&item) else { return };
+        if !doc.listed {
+            return;
+        }
+        doc.listed = false;
+        self.listed -= 1;
+        for &(term, _) in &doc.terms {
+            let list = &mut self.postings[term as usize];
+            if let Some(i) = list.iter().position(|&(d, _)| d == item) {
+                list.swap_remove(i);
+            }
+        }
+    }
+
+    /// Indexes (or re-indexes) a product's words; archived products are kept out of the
+    /// inverted index.
+    pub fn upsert(&mut self, item: Item, record: &ProductRecord) {
+        self.unlist(item);
+        let mut terms: Vec<(u32, f32)> = term_frequencies(record)
+            .into_iter()
+            .map(|(word, tf)| {
+                let next = u32::try_from(self.vocabulary.len()).unwrap_or(u32::MAX);
+                let term = *self.vocabulary.entry(word).or_insert(next);
+                if term as usize == self.postings.len() {
+                    self.postings.push(Vec::new());
+                }
+                (term, tf)
+            })
+            .collect();
+        terms.sort_unstable_by_key(|&(t, _)| t);
+        let listed = !record.archived;
+        if listed {
+            for &(term, tf) in &terms {
+                self.postings[term as usize].push((item, tf));
+            }
+            self.listed += 1;
+        }
+        self.docs.insert(item, Doc { terms, listed });
+    }
+
+    /// How many products are candidates (listed).
+    pub fn listed(&self) -> usize {
+        self.listed
+    }
+
+    /// The distinct words indexed.
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// Up to `k` listed products most similar to `item` (cosine, best first; ties by item),
+    /// never `item` itself; only products sharing a word with it and a score above zero.
+    pub fn similar(&self, item: Item, k: usize) -> Vec<(Item, f32)> {
+        let Some(query) = self.docs.get(&item) else { return Vec::new() };
+        let query_norm = self.norm(&query.terms);
+        if query_norm <= 0.0 || k == 0 {
+            return Vec::new();
+        }
+        // Rarest words first: they say most about the product and have the shortest lists.
+        let mut words: Vec<u32> = query.terms.iter().map(|&(t, _)| t).collect();
+        words.sort_by_key(|&t| (self.postings[t as usize].len(), t));
+        let mut candidates: HashSet<Item> = HashSet::new();
+        'words: for term in words.into_iter().take(MAX_QUERY_TERMS) {
+            for &(doc, _) in self.postings[term as usize].iter().take(MAX_POSTINGS) {
+                if doc != item {
+                    candidates.insert(doc);
+                    if candidates.len() >= MAX_CANDIDATES {
+                        break 'words;
+                    }
+                }
+            }
+        }
+        let mut scored: Vec<(Item, f32)> = candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let doc = self.docs.get(&candidate)?;
+                let score = self.dot(&query.terms, &doc.terms) / (query_norm * self.norm(&doc.terms));
+                (score > 0.0 && score.is_finite()).then_some((candidate, score))
+            })
+            .collect();
+        top(&mut scored, k);
+        scored
+    }
+
+    fn dot(&self, a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let idf = self.idf(a[i].0);
+                    sum += a[i].1 * b[j].1 * idf * idf;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// Keeps the `k` best of `scored`, best first, ties by item (so answers are stable).
+pub fn top(scored: &mut Vec<(Item, f32)>, k: usize) {
+    let order = |a: &(Item, f32), b: &(Item, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, order);
+    }
+    scored.truncate(k);
+    scored.sort_unstable_by(order);
+}
+
+#[cfg(test)]
+mod tests {
+    use contracts::ids::ProductId;
+
+    use super::*;
+
+    fn record(name: &str, category: &str, description: &str) -> ProductRecord {
+        ProductRecord {
+            id: ProductId::generate(),
+            slug: String::new(),
+            name: name.into(),
+            description: description.into(),
+            category: Some(category.into()),
+            attributes: Vec::new(),
+            skus: Vec::new(),
+            archived: false,
+            version: 1,
+        }
+    }
+
+    fn index(products: &[ProductRecord]) -> ContentIndex {
+        let mut index = ContentIndex::default();
+        for (i, p) in products.iter().enumerate() {
+            index.upsert(i as Item, p);
+        }
+        index
+    }
+
+    #[test]
+    fn products_described_alike_are_most_similar() {
+        let products = [
+            record("Linen Shirt", "Shirts", "A breezy summer shirt in washed linen."),
+            record("Linen Trousers", "Trousers", "Breezy drawstring trousers in washed linen for summer."),
+            record("Oxford Shirt", "Shirts", "A button-down classic in oxford cloth."),
+            record("Leather Boots", "Shoes", "Goodyear-welted boots in full-grain leather."),
+        ];
+        let index = index(&products);
+        let similar = index.similar(0, 10);
+        let items: Vec<Item> = similar.iter().map(|&(i, _)| i).collect();
+        assert_eq!(items[0], 1, "shares linen, breezy, washed, summer: {similar:?}");
+        assert!(items.contains(&2), "another shirt");
+        assert!(!items.contains(&3), "boots share no word");
+        assert!(!items.contains(&0), "never itself");
+        assert!(similar.windows(2).all(|w| w[0].1 >= w[1].1));
+        assert!(similar.iter().all(|&(_, s)| s > 0.0 && s <= 1.0 + 1e-5));
+        assert_eq!(index.similar(0, 1).len(), 1);
+    }
+
+    #[test]
+    fn archived_products_are_never_candidates_but_can_be_asked_about() {
+        let mut products = vec![
+            record("Linen Shirt", "Shirts", "Washed linen."),
+            record("Linen Dress", "Dresses", "Washed linen."),
+            record("Linen Skirt", "Skirts", "Washed linen."),
+        ];
+        let mut index = index(&products);
+        products[1].archived = true;
+        index.upsert(1, &products[1]);
+        assert_eq!(index.listed(), 2);
+        assert!(index.similar(0, 10).iter().all(|&(i, _)| i != 1));
+        assert_eq!(index.similar(1, 10).iter().map(|&(i, _)| i).collect::<Vec<_>>().len(), 2);
+        // Restored, it is a candidate again.
+        products[1].archived = false;
+        index.upsert(1, &products[1]);
+        assert!(index.similar(0, 10).iter().any(|&(i, _)| i == 1));
+    }
+
+    #[test]
+    fn a_changed_description_changes_the_neighbours() {
+        let mut products = vec![
+            record("Alpha", "Misc", "wool winter warm"),
+            record("Beta", "Misc", "wool winter warm"),
+            record("Gamma", "Misc", "cotton summer light"),
+        ];
+        let mut index = index(&products);
+        assert_eq!(index.similar(0, 1)[0].0, 1);
+        products[0].description = "cotton summer light".into();
+        index.upsert(0, &products[0]);
+        assert_eq!(index.similar(0, 1)[0].0, 2);
+    }
+
+    #[test]
+    fn candidates_are_bounded_in_a_large_catalog() {
+        // 20,000 products share the category word; the query still answers, from a bounded
+        // candidate set, and prefers the product sharing its rare words.
+        let mut index = ContentIndex::default();
+        for i in 0..20_000u32 {
+            index.upsert(i, &record(&format!("Item{i}"), "Shirts", "plain"));
+        }
+        index.upsert(20_000, &record("Quokka Shirt", "Shirts", "plain zebra"));
+        index.upsert(20_001, &record("Quokka Hat", "Hats", "plain zebra"));
+        let similar = index.similar(20_000, 5);
+        assert_eq!(similar[0].0, 20_001);
+        assert_eq!(similar.len(), 5);
+    }
+
+    #[test]
+    fn top_keeps_the_best_in_order() {
+        let mut scored = vec![(1, 0.5), (2, 0.9), (3, 0.5), (4, 0.1)];
+        top(&mut scored, 3);
+        assert_eq!(scored, vec![(2, 0.9), (1, 0.5), (3, 0.5)]);
+    }
+}

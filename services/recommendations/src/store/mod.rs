@@ -1,0 +1,29 @@
+//! The only module that speaks SQL. Queries are written once for both backends.
+//!
+//! [`sequence`] numbers every change in commit order; [`products`], [`baskets`] and
+//! [`views`] are what the models learn from (written by the consumers and the view
+//! flusher, read in `seq` ranges by the learner).
+
+pub mod baskets;
+pub mod products;
+pub mod sequence;
+pub mod views;
+
+use runtime::db::DbError;
+
+fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
+    DbError::Query(sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A stored timestamp as unix seconds.
+fn unix(text: &str) -> Result<i64, DbError> {
+    runtime::db::parse_timestamp(text).map(|t| t.unix_timestamp()).ok_or_else(|| {
+        decode_err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad timestamp {text:?}")))
+    })
+}
+
+/// Unix seconds as stored.
+pub fn timestamp(unix: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    runtime::db::timestamp(at)
+}
