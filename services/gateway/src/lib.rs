@@ -4,11 +4,14 @@
 //! idempotent calls, circuit breaker), and answers a clean 503 with `Retry-After` when the
 //! owner is unavailable. It also serves the merged OpenAPI document of the public surface,
 //! and composed views for shop pages ([`product_page`]) that degrade instead of failing.
+//! Browser paths outside `/api` go to the UI services ([`ui`]), so shop, console and API share
+//! one origin.
 
 mod openapi;
-mod product_page;
+pub mod product_page;
 mod proxy;
 pub mod routes;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -40,6 +43,9 @@ pub async fn build(settings: Settings) -> Result<Application, AppError> {
         .route("/api/v1/product-pages/{reference}", get(product_page::get))
         .route("/api/v1/{*rest}", any(proxy::forward))
         .route("/api/openapi.json", get(openapi::merged))
+        .route("/api/{*rest}", any(|| async { runtime::http::Problem::not_found("No such API resource.") }))
+        .route("/", any(ui::forward))
+        .route("/{*path}", any(ui::forward))
         .with_state(state);
     builder.routes(router).build().await
 }
