@@ -107,14 +107,25 @@ pub(crate) async fn get(
         Call::get(format!("/v1/recommendations?product_id={}&limit=8", product.id)).timeout(RECOMMENDATIONS_DEADLINE),
     );
     let (prices, stock, recommendations) = futures::join!(prices, stock, recommendations);
+    render(product, prices.map(|p| p.data), stock.map(|s| s.data), recommendations.map(|r| r.data))
+}
+
+/// The page of `product` as sent: what each optional dependency answered, or (`Err`) the name
+/// of one that did not answer in time, which the JSON body's `degraded` and the
+/// `x-mercato-degraded` header then list. Public so that its cost can be benchmarked.
+pub fn render(
+    product: Product,
+    prices: Result<Vec<SkuPrice>, &'static str>,
+    availability: Result<Vec<Availability>, &'static str>,
+    recommendations: Result<Vec<Recommendation>, &'static str>,
+) -> Response {
     let mut degraded = Vec::new();
-    let prices: Vec<SkuPrice> = prices.map(|p| p.data).unwrap_or_else(|service| {
+    let prices: Vec<SkuPrice> = prices.unwrap_or_else(|service| {
         degraded.push(service.to_owned());
         Vec::new()
     });
-    let availability: Option<Vec<Availability>> = stock.map(|s| s.data).map_err(|s| degraded.push(s.to_owned())).ok();
-    let recommendations: Option<Vec<Recommendation>> =
-        recommendations.map(|r| r.data).map_err(|s| degraded.push(s.to_owned())).ok();
+    let availability = availability.map_err(|s| degraded.push(s.to_owned())).ok();
+    let recommendations = recommendations.map_err(|s| degraded.push(s.to_owned())).ok();
     let mut response =
         axum::Json(ProductPage { product, prices, availability, recommendations, degraded: degraded.clone() })
             .into_response();

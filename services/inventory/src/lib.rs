@@ -12,7 +12,7 @@ pub mod consumers;
 pub mod domain;
 mod events;
 mod http;
-mod reservations;
+pub mod reservations;
 mod store;
 
 use std::time::Duration;

@@ -1,22 +1,32 @@
 //! `mercato bench`: puts a running platform under load through its public gateway and
 //! reports throughput and latency percentiles per step.
 //!
-//! One module per scenario (`checkout`: W3), all on the same closed-loop driver (`load`):
-//! N virtual users, each a tokio task running the scenario's flow again and again with no
-//! think time, a warm-up that is not measured, then a measured window. Every step's latency
-//! goes into an HDR histogram (`report`); failures are counted by status and problem type.
-//! When the platform was found through its data directory, the CPU time and memory of each
-//! service's processes are read from `/proc` around the window (`procs`).
+//! One module per scenario: `product_page` (W1), `browse` (W2), `checkout` (W3) and `mix`
+//! (a shop's blend of the three), each prepared from what `shop` finds through the public
+//! API. All run on one driver (`load`), in a closed model (`--users N`: N virtual users, each
+//! running flows back to back with no think time) or an open one (`--rate R`: flows arrive on
+//! a fixed schedule whatever the latency, timed from their scheduled start; see `load` for
+//! why that avoids coordinated omission), with a warm-up that is not measured, then a
+//! measured window, and a status line on stderr. Every step's latency goes into an HDR
+//! histogram (`report`); failures are counted by status and problem type. When the platform
+//! was found through its data directory, the CPU time and memory of each service's processes
+//! are read from `/proc` around the window (`procs`), and the result is written as JSON to
+//! the data directory's `bench/` folder.
 //!
-//! A closed loop measures what the platform sustains with N requests in flight; it does not
-//! correct for coordinated omission, so its percentiles describe service time under that
-//! concurrency, not the latency an open stream of arrivals would see past saturation.
+//! A closed loop measures what the platform sustains with N requests in flight; its
+//! percentiles describe service time under that concurrency, not the latency an open stream
+//! of arrivals would see past saturation. The open model measures that latency.
 
+mod browse;
 mod checkout;
 mod load;
+mod mix;
 mod procs;
+mod product_page;
 mod report;
+mod shop;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -24,18 +34,34 @@ use tokio::time::Instant;
 
 use crate::cli::{BenchArgs, BenchScenario, LoadArgs};
 use crate::control::StatusReport;
-use load::{Ctx, Scenario, Window};
+use load::{Ctx, Model, Scenario, Window};
 use report::Report;
 
 /// `mercato bench SCENARIO`.
 pub async fn command(args: BenchArgs) -> anyhow::Result<()> {
+    let (key, opts) = match &args.scenario {
+        BenchScenario::ProductPage(opts) => ("product-page", opts),
+        BenchScenario::Browse(opts) => ("browse", opts),
+        BenchScenario::Checkout(opts) => ("checkout", opts),
+        BenchScenario::Mix(opts) => ("mix", opts),
+    };
+    let target = Target::resolve(opts)?;
+    let model = model(opts);
+    let ctx = Ctx::new(&target.gateway, model.concurrency())?;
+    let run = Planned { key, target: &target, model, opts };
     match args.scenario {
-        BenchScenario::Checkout(opts) => {
-            let target = Target::resolve(&opts)?;
-            let ctx = Ctx::new(&target.gateway, usize::from(opts.users))?;
-            let scenario = checkout::Checkout::prepare(&ctx).await?;
-            execute(scenario, ctx, &target, &opts).await
-        }
+        BenchScenario::ProductPage(_) => run.execute(product_page::ProductPage::prepare(&ctx).await?, ctx).await,
+        BenchScenario::Browse(_) => run.execute(browse::Browse::prepare(&ctx).await?, ctx).await,
+        BenchScenario::Checkout(_) => run.execute(checkout::Checkout::prepare(&ctx).await?, ctx).await,
+        BenchScenario::Mix(_) => run.execute(mix::Mix::prepare(&ctx).await?, ctx).await,
+    }
+}
+
+/// The load model the options ask for.
+fn model(opts: &LoadArgs) -> Model {
+    match opts.rate {
+        Some(rate) => Model::Open { rate, max_in_flight: usize::from(opts.max_in_flight) },
+        None => Model::Closed { users: usize::from(opts.users) },
     }
 }
 
@@ -79,58 +105,104 @@ impl Target {
     }
 }
 
-/// Runs `scenario` as `opts` say and prints (and maybe writes) the report.
-async fn execute<S: Scenario>(scenario: S, ctx: Ctx, target: &Target, opts: &LoadArgs) -> anyhow::Result<()> {
-    let status = target.status().await;
-    let watched = status.as_ref().map(|s| procs::Watched::new(s, target.supervisor_pid));
-    let users = usize::from(opts.users);
-    eprintln!(
-        "Running {} with {users} users against {}: {} warm-up, {} measured …",
-        scenario.name(),
-        target.gateway,
-        human_duration(opts.warmup),
-        human_duration(opts.duration),
-    );
+/// A run as the command line asked for it.
+struct Planned<'a> {
+    key: &'static str,
+    target: &'a Target,
+    model: Model,
+    opts: &'a LoadArgs,
+}
 
-    let before = watched.as_ref().map(procs::Watched::sample);
-    let started = Instant::now();
-    let window = Window { start: started + opts.warmup, end: started + opts.warmup + opts.duration };
-    // CPU is counted over the measured window only: sampled when it opens and when it closes.
-    let sampler = watched.clone().map(|watched| {
-        tokio::spawn(async move {
-            tokio::time::sleep_until(window.start).await;
-            let open = watched.sample();
-            tokio::time::sleep_until(window.end).await;
-            (open, watched.sample())
-        })
-    });
-    let measured = load::drive(scenario, ctx, users, window).await?;
-    let processes = match (watched, before, sampler) {
-        (Some(watched), Some(before), Some(sampler)) => {
-            let (open, close) = sampler.await.context("the process sampler failed")?;
-            Some(watched.report(&before, &open, &close))
-        }
-        _ => None,
-    };
+impl Planned<'_> {
+    /// Runs `scenario`, prints the report and writes it as JSON.
+    async fn execute<S: Scenario>(self, scenario: S, ctx: Ctx) -> anyhow::Result<()> {
+        let Planned { key, target, model, opts } = self;
+        let status = target.status().await;
+        let watched = status.as_ref().map(|s| procs::Watched::new(s, target.supervisor_pid));
+        let offered = match model {
+            Model::Closed { users } => format!("{users} users"),
+            Model::Open { rate, max_in_flight } => format!("{rate} arrivals/s (at most {max_in_flight} in flight)"),
+        };
+        eprintln!(
+            "Running {} with {offered} against {}: {} warm-up, {} measured …",
+            scenario.name(),
+            target.gateway,
+            human_duration(opts.warmup),
+            human_duration(opts.duration),
+        );
 
-    let report = Report::new(
-        &measured,
-        report::RunInfo {
-            gateway: target.gateway.clone(),
-            mode: status.map(|s| s.mode),
-            users,
-            warmup: opts.warmup,
-            duration: opts.duration,
-        },
-        processes,
-    );
-    println!("{}", report.render());
-    if let Some(path) = &opts.json {
+        let started_at = runtime::db::now();
+        let load_before = report::load_average();
+        let before = watched.as_ref().map(procs::Watched::sample);
+        let started = Instant::now();
+        let window = Window { start: started + opts.warmup, end: started + opts.warmup + opts.duration };
+        // CPU is counted over the measured window only: sampled when it opens and when it closes.
+        let sampler = watched.clone().map(|watched| {
+            tokio::spawn(async move {
+                tokio::time::sleep_until(window.start).await;
+                let open = watched.sample();
+                tokio::time::sleep_until(window.end).await;
+                (open, watched.sample())
+            })
+        });
+        let measured = load::drive(scenario, ctx, model, window).await?;
+        let processes = match (watched, before, sampler) {
+            (Some(watched), Some(before), Some(sampler)) => {
+                let (open, close) = sampler.await.context("the process sampler failed")?;
+                Some(watched.report(&before, &open, &close))
+            }
+            _ => None,
+        };
+
+        let report = Report::new(
+            &measured,
+            report::RunInfo {
+                key,
+                gateway: target.gateway.clone(),
+                mode: status.map(|s| s.mode),
+                model,
+                warmup: opts.warmup,
+                duration: opts.duration,
+                started_at,
+                load_before,
+                load_after: report::load_average(),
+            },
+            processes,
+        );
+        println!("{}", report.render());
         let json = serde_json::to_vec_pretty(&report)?;
-        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("Wrote {}.", path.display());
+        if let Some(path) = &opts.json {
+            std::fs::write(path, &json).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Wrote {}.", path.display());
+        }
+        if opts.data.data_dir.is_dir() {
+            let path = archive_path(&opts.data.data_dir, key, &report.started_at);
+            let written = std::fs::create_dir_all(path.parent().unwrap_or(&opts.data.data_dir))
+                .and_then(|()| std::fs::write(&path, &json));
+            match written {
+                Ok(()) => eprintln!("Wrote {}.", path.display()),
+                Err(err) => eprintln!("Could not write {}: {err}", path.display()),
+            }
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// `<data dir>/bench/<scenario>-<YYYYMMDDTHHMMSSZ>.json` for a run started at `started_at`
+/// (RFC 3339).
+fn archive_path(data_dir: &Path, key: &str, started_at: &str) -> PathBuf {
+    let stamp: String =
+        started_at.chars().take_while(|c| *c != '.' && *c != 'Z').filter(|c| c.is_ascii_alphanumeric()).collect();
+    data_dir.join("bench").join(format!("{key}-{stamp}Z.json"))
+}
+
+/// Parses an arrival rate: a positive number of flows per second, at most 100,000.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number (flows per second)"))?;
+    if !(rate.is_finite() && rate > 0.0 && rate <= 100_000.0) {
+        return Err(format!("`{text}`: the rate must be above 0 and at most 100000 per second"));
+    }
+    Ok(rate)
 }
 
 /// Parses a duration such as `20s`, `500ms`, `2m`, `1h` or `1m30s`; a bare number is seconds.
@@ -181,7 +253,7 @@ fn human_duration(d: Duration) -> String {
 mod tests {
     use std::time::Duration;
 
-    use super::{human_duration, parse_duration};
+    use super::{archive_path, human_duration, parse_duration, parse_rate};
 
     #[test]
     fn durations_parse_with_units_and_combinations() {
@@ -202,6 +274,21 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(parse_duration("20x").is_err_and(|e| e.contains("unknown unit")));
+    }
+
+    #[test]
+    fn rates_are_positive_and_bounded() {
+        assert_eq!(parse_rate("500"), Ok(500.0));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-3", "abc", "inf", "NaN", "100001", ""] {
+            assert!(parse_rate(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn results_are_archived_by_scenario_and_time() {
+        let path = archive_path(std::path::Path::new("/d"), "mix", "2026-06-01T12:03:04.123456Z");
+        assert_eq!(path, std::path::Path::new("/d/bench/mix-20260601T120304Z.json"));
     }
 
     #[test]
