@@ -7,7 +7,7 @@
 //!   open, nothing answers, until the registry's probes mark the instances unhealthy.
 //! - `slow`: every API request of the service waits `--delay` (default 1 s) for `--for`.
 //! - `fail`: every API request of the service answers 500 for `--for`.
-//! - `heal`: ends a `hang`, `slow` or `fail` now.
+//! - `heal`: ends a `kill --for`, `hang`, `slow` or `fail` now.
 //!
 //! `slow` and `fail` are injected inside the service (`runtime::chaos`, internal endpoint),
 //! so the instance stays registered and its callers meet the fault.

@@ -6,8 +6,12 @@
 //! (`CARGO_BIN_EXE_mercato`) only to the owning package's integration tests.
 
 mod accounts;
+mod bench;
+mod browser;
 mod chaos;
 mod checkout;
+mod console;
+mod degradation;
 mod events;
 mod notifications;
 mod pages;
@@ -16,3 +20,4 @@ mod resilience;
 mod search;
 mod seed;
 mod shop;
+mod storefront;
