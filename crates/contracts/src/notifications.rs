@@ -30,17 +30,21 @@ pub enum TemplateName {
     OrderPlaced,
     /// The cancellation notice, rendered from `order.cancelled`.
     OrderCancelled,
+    /// The shipment notice with the tracking number, rendered from `order.shipped`.
+    OrderShipped,
 }
 
 impl TemplateName {
     /// Every template, in listing order.
-    pub const ALL: [TemplateName; 2] = [TemplateName::OrderPlaced, TemplateName::OrderCancelled];
+    pub const ALL: [TemplateName; 3] =
+        [TemplateName::OrderPlaced, TemplateName::OrderShipped, TemplateName::OrderCancelled];
 
     /// The name as it appears on the wire and in paths.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OrderPlaced => "order_placed",
             Self::OrderCancelled => "order_cancelled",
+            Self::OrderShipped => "order_shipped",
         }
     }
 
@@ -54,6 +58,7 @@ impl TemplateName {
         match self {
             Self::OrderPlaced => "order.placed",
             Self::OrderCancelled => "order.cancelled",
+            Self::OrderShipped => "order.shipped",
         }
     }
 }
@@ -177,7 +182,7 @@ pub struct NewWebhook {
     /// Where events are POSTed: `https://` (or `http://`), no user info, at most 2,000
     /// characters, not a loopback, private, link-local or unspecified address.
     pub url: String,
-    /// Event types to receive (`order.placed`, `order.cancelled`), 1 to 20.
+    /// Event types to receive (`order.placed`, `order.shipped`, `order.cancelled`), 1 to 20.
     pub event_types: Vec<String>,
     /// For people, at most 500 characters.
     #[serde(default)]
@@ -319,7 +324,7 @@ pub struct WebhookEvent {
     pub id: String,
     /// `/mercato/<service>`.
     pub source: String,
-    /// `order.placed`, `order.cancelled`.
+    /// `order.placed`, `order.shipped`, `order.cancelled`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// The entity it happened to (`ord_…`).

@@ -72,6 +72,8 @@ pub struct NewCheckout {
 pub enum OrderStatus {
     /// Paid for (authorised) and the stock is committed; awaiting fulfilment.
     Placed,
+    /// Handed to the carrier (its payment captured); no longer cancellable.
+    Shipped,
     /// Cancelled before fulfilment: stock released, authorisation voided (or refunded).
     Cancelled,
 }
@@ -81,6 +83,7 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Placed => "placed",
+            Self::Shipped => "shipped",
             Self::Cancelled => "cancelled",
         }
     }
@@ -91,7 +94,7 @@ impl OrderStatus {
 pub struct OrderHistoryEntry {
     /// When (RFC 3339).
     pub at: String,
-    /// What happened (`placed`, `payment_captured`, `cancelled`, `refunded`, …).
+    /// What happened (`placed`, `payment_captured`, `shipped`, `cancelled`, `refunded`, …).
     pub event: String,
     /// Details for people.
     pub note: String,
@@ -140,6 +143,10 @@ pub struct Order {
     pub payment_id: PaymentId,
     /// The payment's status as the orders service last saw it.
     pub payment_status: PaymentStatus,
+    /// The parcel, once the order shipped (absent before; orders stored before shipments
+    /// existed read as not shipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
     /// What happened, oldest first.
     pub history: Vec<OrderHistoryEntry>,
     /// Creation time.
@@ -148,6 +155,27 @@ pub struct Order {
     pub updated_at: String,
     /// Optimistic-concurrency version.
     pub version: i64,
+}
+
+/// How an order went out: the carrier and the parcel's tracking number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Shipment {
+    /// The carrier (`DHL`, `UPS`, …), 1 to 50 characters.
+    pub carrier: String,
+    /// The carrier's tracking number, 1 to 100 visible ASCII characters.
+    pub tracking_number: String,
+    /// When it was handed over (RFC 3339).
+    pub shipped_at: String,
+}
+
+/// Body of `POST /v1/orders/{id}/ship` (staff).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipOrder {
+    /// The carrier, 1 to 50 characters.
+    pub carrier: String,
+    /// The tracking number, 1 to 100 visible ASCII characters.
+    pub tracking_number: String,
 }
 
 /// A page of orders.
@@ -174,6 +202,13 @@ pub struct OrderCancelled {
     pub order: Order,
 }
 
+/// `order.shipped`: an order was handed to the carrier; its payment is captured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderShipped {
+    /// The order after shipping, with its `shipment`.
+    pub order: Order,
+}
+
 impl EventType for OrderPlaced {
     const TYPE: &'static str = "order.placed";
     const VERSION: u32 = 1;
@@ -184,6 +219,14 @@ impl EventType for OrderPlaced {
 
 impl EventType for OrderCancelled {
     const TYPE: &'static str = "order.cancelled";
+    const VERSION: u32 = 1;
+    fn subject(&self) -> String {
+        self.order.id.to_string()
+    }
+}
+
+impl EventType for OrderShipped {
+    const TYPE: &'static str = "order.shipped";
     const VERSION: u32 = 1;
     fn subject(&self) -> String {
         self.order.id.to_string()

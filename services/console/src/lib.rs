@@ -116,6 +116,7 @@ fn router(console: Console) -> Router {
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}", get(orders::show))
         .route("/admin/orders/{id}/capture", post(orders::capture))
+        .route("/admin/orders/{id}/ship", post(orders::ship))
         .route("/admin/orders/{id}/cancel", get(orders::confirm_cancel).post(orders::cancel))
         .route("/admin/orders/{id}/refund", get(orders::confirm_refund).post(orders::refund))
         .route("/admin/customers", get(customers::list))

@@ -1,4 +1,4 @@
-//! Applies orders' `order.placed` and `order.cancelled`: renders the order's e-mail from its
+//! Applies orders' `order.placed`, `order.shipped` and `order.cancelled`: renders the order's e-mail from its
 //! template and queues it, and makes one delivery per enabled webhook subscribed to the
 //! event — all in the consumer's transaction, beside the runtime's inbox row, so an event
 //! queues its e-mail and deliveries exactly once. The rows are unique per event as well, so
@@ -10,7 +10,7 @@
 
 use contracts::EventType;
 use contracts::notifications::{Message, MessageId, MessageStatus, TemplateName, WebhookEvent};
-use contracts::orders::{Order, OrderCancelled, OrderPlaced};
+use contracts::orders::{Order, OrderCancelled, OrderPlaced, OrderShipped};
 use runtime::db::Tx;
 use runtime::events::{Event, EventHandler, HandlerError};
 
@@ -32,6 +32,7 @@ impl EventHandler for Orders {
     async fn handle(&self, tx: &mut Tx, event: &Event) -> Result<(), HandlerError> {
         let (template, order) = match event.event_type.as_str() {
             OrderPlaced::TYPE => (TemplateName::OrderPlaced, event.decode::<OrderPlaced>()?.order),
+            OrderShipped::TYPE => (TemplateName::OrderShipped, event.decode::<OrderShipped>()?.order),
             OrderCancelled::TYPE => (TemplateName::OrderCancelled, event.decode::<OrderCancelled>()?.order),
             _ => return Ok(()),
         };

@@ -1,7 +1,7 @@
 //! The notifications service: what the platform tells people and systems outside it.
 //!
-//! It consumes orders' `order.placed` and `order.cancelled` and, in the consumer's
-//! transaction, renders the order's e-mail (confirmation, cancellation) from a
+//! It consumes orders' `order.placed`, `order.shipped` and `order.cancelled` and, in the
+//! consumer's transaction, renders the order's e-mail (confirmation, shipment, cancellation) from a
 //! staff-editable template into the `messages` table, and makes one delivery per merchant
 //! webhook subscribed to the event. Two background loops then do the sending: the
 //! [`mailer`] hands messages to an SMTP server or writes them to a mail directory, the

@@ -1,7 +1,7 @@
 //! The events orders publishes; each carries the full order snapshot.
 
 use contracts::EventType;
-use contracts::orders::{Order, OrderCancelled, OrderPlaced};
+use contracts::orders::{Order, OrderCancelled, OrderPlaced, OrderShipped};
 use runtime::db::{DbError, Tx};
 use runtime::events::{NewEvent, Outbox};
 
@@ -20,4 +20,9 @@ pub async fn placed(outbox: &Outbox, tx: &mut Tx, order: &Order) -> Result<(), D
 /// Appends `order.cancelled`.
 pub async fn cancelled(outbox: &Outbox, tx: &mut Tx, order: &Order) -> Result<(), DbError> {
     append(outbox, tx, &OrderCancelled { order: order.clone() }).await
+}
+
+/// Appends `order.shipped`.
+pub async fn shipped(outbox: &Outbox, tx: &mut Tx, order: &Order) -> Result<(), DbError> {
+    append(outbox, tx, &OrderShipped { order: order.clone() }).await
 }

@@ -238,6 +238,27 @@ async fn staff_run_the_shop_from_the_console() {
     assert_eq!(captured.status, StatusCode::SEE_OTHER, "{}", captured.body);
     assert_eq!(order_json(&shop, &kept).await["payment_status"], "captured");
 
+    // Shipping: a bad tracking number is refused on the form, keeping what was typed.
+    let page = browser.get(&format!("/admin/orders/{kept}")).await;
+    assert!(page.body.contains("id=\"ship\""), "{}", page.body);
+    let bad = browser
+        .post(&format!("/admin/orders/{kept}/ship"), &[("carrier", "DHL"), ("tracking_number", "has spaces")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"has spaces\"") && bad.body.contains("id=\"tracking_number-error\""),
+        "{}",
+        bad.body
+    );
+    let shipped = browser
+        .post(&format!("/admin/orders/{kept}/ship"), &[("carrier", "DHL"), ("tracking_number", "JJD0001")])
+        .await;
+    assert_eq!(shipped.status, StatusCode::SEE_OTHER, "{}", shipped.body);
+    let order = order_json(&shop, &kept).await;
+    assert_eq!((&order["status"], &order["shipment"]["tracking_number"]), (&json!("shipped"), &json!("JJD0001")));
+    let page = browser.get(&format!("/admin/orders/{kept}")).await;
+    assert!(page.body.contains("id=\"order-shipment\"") && !page.body.contains("id=\"ship\""), "{}", page.body);
+
     // Cancelling asks first; only the confirmation's post cancels.
     let ask = browser.get(&format!("/admin/orders/{dropped}/cancel")).await;
     assert_eq!(ask.status, StatusCode::OK);

@@ -42,7 +42,9 @@ async fn an_order_sends_its_confirmation_and_the_merchants_webhook() {
     let env = [("MERCATO_NOTIFICATIONS_ALLOW_PRIVATE_WEBHOOKS", "true")];
     let shop = Shop::open(&env, &["NT-1"], 1000, 5).await;
     let (url, received) = receiver().await;
-    let hook = shop.staff_post("/api/v1/webhooks", &json!({ "url": url, "event_types": ["order.placed"] })).await;
+    let hook = shop
+        .staff_post("/api/v1/webhooks", &json!({ "url": url, "event_types": ["order.placed", "order.shipped"] }))
+        .await;
     assert_eq!(hook.status(), StatusCode::CREATED);
     let hook: Value = hook.json().await.expect("json");
     assert!(hook["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")));
@@ -75,6 +77,55 @@ async fn an_order_sends_its_confirmation_and_the_merchants_webhook() {
     assert!(headers.get("x-mercato-internal").is_none(), "never the platform's credential");
     let deliveries = shop.staff_get(&format!("/api/v1/webhooks/{}/deliveries", hook["id"].as_str().expect("id"))).await;
     assert_eq!(deliveries["data"][0]["status"], "delivered");
+
+    // Shipping: bad input names its fields; a customer cannot ship; staff can, which captures
+    // the payment, tells the customer with the tracking number, and ends cancellation.
+    let ship = format!("/api/v1/orders/{order_id}/ship");
+    let bad = shop.staff_post(&ship, &json!({ "carrier": "", "tracking_number": "two words" })).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad: Value = bad.json().await.expect("json");
+    let fields: Vec<&str> =
+        bad["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(fields, ["carrier", "tracking_number"], "{bad}");
+    let customer = shop.signup("shipper@example.com").await;
+    let forbidden = shop
+        .p
+        .http
+        .post(shop.url(&ship))
+        .bearer_auth(&customer)
+        .json(&json!({ "carrier": "DHL", "tracking_number": "X" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    let body = json!({ "carrier": "DHL", "tracking_number": "00340434161094042557" });
+    let shipped = shop.staff_post(&ship, &body).await;
+    assert_eq!(shipped.status(), StatusCode::OK);
+    let shipped: Value = shipped.json().await.expect("json");
+    assert_eq!((&shipped["status"], &shipped["payment_status"]), (&json!("shipped"), &json!("captured")));
+    assert_eq!(shipped["shipment"]["carrier"], "DHL");
+    let again = shop.staff_post(&ship, &body).await;
+    assert_eq!(again.status(), StatusCode::OK, "the same shipment again is a no-op");
+    assert_eq!(again.json::<Value>().await.expect("json")["version"], shipped["version"]);
+    let other = shop.staff_post(&ship, &json!({ "carrier": "UPS", "tracking_number": "1Z999" })).await;
+    assert_eq!(other.status(), StatusCode::CONFLICT, "it ships once");
+    let cancel = shop.staff_post(&format!("/api/v1/orders/{order_id}/cancel"), &json!({})).await;
+    assert_eq!(cancel.status(), StatusCode::CONFLICT, "a shipped order is not cancelled");
+    let list = shop.staff_get("/api/v1/orders?status=shipped").await;
+    assert!(list["data"].as_array().expect("data").iter().any(|o| o["id"] == order_id.as_str()));
+
+    eventually("the shipment e-mail, with the tracking number, is sent", Duration::from_secs(30), || async {
+        messages_to(&shop, "ada@example.com").await.iter().any(|m| {
+            m["template"] == "order_shipped"
+                && m["status"] == "sent"
+                && m["text"].as_str().is_some_and(|t| t.contains("00340434161094042557"))
+        })
+    })
+    .await;
+    eventually("the shipment webhook is delivered", Duration::from_secs(30), || async {
+        received.lock().expect("lock").iter().any(|(_, body)| body["type"] == "order.shipped")
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -182,9 +182,36 @@ impl Platform {
             .expect("request sent")
     }
 
+    /// Creates a location, retrying while inventory is unavailable: just after start the
+    /// gateway may not have seen inventory's instance in the registry yet. (A retry after a
+    /// lost answer finds the code taken: 409 then means an earlier try created it.)
     pub async fn create_location(&self, code: &str) {
-        let r = self.post("/api/v1/locations", &json!({ "code": code, "name": code, "kind": "warehouse" })).await;
-        assert_eq!(r.status(), StatusCode::CREATED);
+        let body = json!({ "code": code, "name": code, "kind": "warehouse" });
+        let until = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut retried = false;
+        loop {
+            let sent = self
+                .http
+                .post(format!("{}/api/v1/locations", self.gateway))
+                .bearer_auth(&self.token)
+                .json(&body)
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status() == StatusCode::CREATED => return,
+                Ok(r) if r.status() == StatusCode::CONFLICT && retried => return,
+                Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                    assert!(r.headers().contains_key("retry-after"), "503 without Retry-After");
+                }
+                Ok(r) => {
+                    panic!("unexpected {} creating location {code}: {}", r.status(), r.text().await.unwrap_or_default())
+                }
+                Err(_) => {}
+            }
+            assert!(tokio::time::Instant::now() < until, "could not create location {code} within 60 s");
+            retried = true;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Creates a product, retrying (same Idempotency-Key) while catalog is unavailable.

@@ -427,6 +427,7 @@ fn order(cart: &str) -> contracts::orders::Order {
         reservation_id: contracts::ids::ReservationId::generate(),
         payment_id: contracts::ids::PaymentId::generate(),
         payment_status: contracts::payments::PaymentStatus::Authorized,
+        shipment: None,
         history: Vec::new(),
         created_at: runtime::db::now(),
         updated_at: runtime::db::now(),

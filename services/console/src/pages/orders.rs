@@ -1,5 +1,6 @@
 //! Orders: the list with filters, an order with its history, and the staff's actions on it
-//! (capture; cancel and refund after a confirmation step), through the orders API, which
+//! (capture, ship with carrier and tracking number; cancel and refund after a confirmation
+//! step), through the orders API, which
 //! settles the payment with payments itself.
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form as Posted};
-use contracts::orders::{Order, OrderPage, OrderStatus};
+use contracts::orders::{Order, OrderPage, OrderStatus, ShipOrder};
 use contracts::payments::{Payment, PaymentStatus, RefundPayment};
 use serde::Deserialize;
 
@@ -53,7 +54,7 @@ pub async fn list(
     Query(filter): Query<ListQuery>,
 ) -> Response {
     let status = match filter.status.as_str() {
-        "placed" | "cancelled" => filter.status.as_str(),
+        "placed" | "shipped" | "cancelled" => filter.status.as_str(),
         _ => "",
     };
     let query = with_query(
@@ -100,6 +101,7 @@ struct OrderView {
     notice: Option<&'static str>,
     form: Form,
     can_capture: bool,
+    can_ship: bool,
     can_cancel: bool,
     can_refund: bool,
 }
@@ -114,6 +116,7 @@ pub struct ShowQuery {
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "captured" => "Payment captured.",
+        "shipped" => "Order shipped: the payment is captured and the customer is told.",
         "cancelled" => {
             "Order cancelled: the authorisation is released (or the capture refunded) and the stock is back."
         }
@@ -145,10 +148,12 @@ async fn order_page(
     let placed = order.status == OrderStatus::Placed;
     let can_capture = placed && order.payment_status == PaymentStatus::Authorized;
     let can_refund = order.payment_status == PaymentStatus::Captured;
+    let can_ship = placed && matches!(order.payment_status, PaymentStatus::Authorized | PaymentStatus::Captured);
     let page = OrderView {
         section: "orders",
         signed_in: true,
         can_capture,
+        can_ship,
         can_cancel: placed,
         can_refund,
         order,
@@ -197,6 +202,34 @@ pub async fn capture(
             form.absorb(&err, |_| None);
             order_page(&console, &staff, &id, Form::status(&err), None, form).await
         }
+    }
+}
+
+/// `POST /admin/orders/{id}/ship`: `carrier` and `tracking_number`; the API captures the
+/// payment if need be.
+pub async fn ship(
+    State(console): State<Console>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<String>,
+    Posted(input): Posted<HashMap<String, String>>,
+) -> Response {
+    let mut form = Form::with(input);
+    let body = ShipOrder {
+        carrier: form.value("carrier").to_owned(),
+        tracking_number: form.value("tracking_number").to_owned(),
+    };
+    let path = format!("/v1/orders/{}/ship", encode(&id));
+    let sent = console
+        .api
+        .send::<serde_json::Value>(Some(&staff.token), Method::POST, &path, Some(&body), HeaderMap::new())
+        .await;
+    match sent {
+        Ok(_) => see_other(&format!("/admin/orders/{}?notice=shipped", encode(&id))),
+        Err(err) if err.status().is_some_and(|s| s.is_client_error() && s != StatusCode::NOT_FOUND) => {
+            form.absorb(&err, |f| ["carrier", "tracking_number"].contains(&f).then(|| f.to_owned()));
+            order_page(&console, &staff, &id, Form::status(&err), None, form).await
+        }
+        Err(err) => api_failure(&err),
     }
 }
 

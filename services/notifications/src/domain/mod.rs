@@ -9,7 +9,7 @@ pub mod webhooks;
 /// The event types the service consumes (all published by orders): each renders an e-mail
 /// and can be subscribed to by webhooks. Adding one here (with its template in
 /// [`templates`]) extends both.
-pub const EVENT_TYPES: &[&str] = &["order.placed", "order.cancelled"];
+pub const EVENT_TYPES: &[&str] = &["order.placed", "order.shipped", "order.cancelled"];
 
 /// The producing service of [`EVENT_TYPES`].
 pub const EVENT_SOURCE: &str = "orders";

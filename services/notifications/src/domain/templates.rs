@@ -254,6 +254,7 @@ pub fn sample_order() -> Order {
         reservation_id,
         payment_id,
         payment_status: PaymentStatus::Authorized,
+        shipment: None,
         history: vec![OrderHistoryEntry { at: at.clone(), event: "placed".into(), note: "Placed.".into() }],
         created_at: at.clone(),
         updated_at: at,
@@ -266,6 +267,7 @@ pub fn default_source(name: TemplateName) -> TemplateSource {
     let (subject, text, html) = match name {
         TemplateName::OrderPlaced => (PLACED_SUBJECT, PLACED_TEXT, PLACED_HTML),
         TemplateName::OrderCancelled => (CANCELLED_SUBJECT, CANCELLED_TEXT, CANCELLED_HTML),
+        TemplateName::OrderShipped => (SHIPPED_SUBJECT, SHIPPED_TEXT, SHIPPED_HTML),
     };
     TemplateSource { subject: subject.to_owned(), text: text.to_owned(), html: html.to_owned() }
 }
@@ -337,6 +339,62 @@ const PLACED_HTML: &str = r#"<!DOCTYPE html>
 </html>
 "#;
 
+const SHIPPED_SUBJECT: &str = "Your order {{ order.id }} is on its way";
+
+const SHIPPED_TEXT: &str = "\
+Hello {{ order.shipping_address.name }},
+
+your order {{ order.id }} is on its way.
+{%- if order.shipment %}
+Carrier: {{ order.shipment.carrier }}
+Tracking number: {{ order.shipment.tracking_number }}
+{%- endif %}
+{% for line in order.lines %}
+  {{ line.quantity }} x {{ line.sku }}
+{%- endfor %}
+
+Total charged: {{ order.total | money }}
+
+Going to:
+{{ order.shipping_address.name }}
+{{ order.shipping_address.line1 }}
+{%- if order.shipping_address.line2 %}
+{{ order.shipping_address.line2 }}
+{%- endif %}
+{{ order.shipping_address.postal_code }} {{ order.shipping_address.city }}
+{{ order.shipping_address.country }}
+
+Mercato
+";
+
+const SHIPPED_HTML: &str = r#"<!DOCTYPE html>
+<html>
+<body style="font-family: sans-serif; color: #222;">
+<p>Hello {{ order.shipping_address.name }},</p>
+<p>your order <strong>{{ order.id }}</strong> is on its way.</p>
+{%- if order.shipment %}
+<p>Carrier: {{ order.shipment.carrier }}<br>
+Tracking number: <strong>{{ order.shipment.tracking_number }}</strong></p>
+{%- endif %}
+<ul>
+{%- for line in order.lines %}
+<li>{{ line.quantity }} &times; {{ line.sku }}</li>
+{%- endfor %}
+</ul>
+<p>Total charged: <strong>{{ order.total | money }}</strong></p>
+<p>Going to:<br>
+{{ order.shipping_address.name }}<br>
+{{ order.shipping_address.line1 }}<br>
+{%- if order.shipping_address.line2 %}
+{{ order.shipping_address.line2 }}<br>
+{%- endif %}
+{{ order.shipping_address.postal_code }} {{ order.shipping_address.city }}<br>
+{{ order.shipping_address.country }}</p>
+<p>Mercato</p>
+</body>
+</html>
+"#;
+
 const CANCELLED_SUBJECT: &str = "Your order {{ order.id }} was cancelled";
 
 const CANCELLED_TEXT: &str = "\
@@ -389,6 +447,21 @@ mod tests {
         assert!(placed.text.contains("  2 x TEE-BLK-M: 35.98 EUR\n"), "{}", placed.text);
         assert!(placed.text.contains("\nDiscount: -4.00 EUR\nShipping (standard): 4.95 EUR\n"), "{}", placed.text);
         assert!(placed.text.contains("Main St 1\n2nd floor\n10115 Berlin\nDE\n"), "{}", placed.text);
+    }
+
+    #[test]
+    fn the_shipment_notice_names_carrier_and_tracking_number() {
+        let mut order = sample_order();
+        order.status = contracts::orders::OrderStatus::Shipped;
+        order.shipment = Some(contracts::orders::Shipment {
+            carrier: "DHL".into(),
+            tracking_number: "00340434161094042557".into(),
+            shipped_at: "2026-01-02T10:00:00Z".into(),
+        });
+        let out = render(&default_source(TemplateName::OrderShipped), &order).expect("renders");
+        assert!(out.subject.ends_with("is on its way"), "{}", out.subject);
+        assert!(out.text.contains("Carrier: DHL\nTracking number: 00340434161094042557\n"), "{}", out.text);
+        assert!(out.html.contains("<strong>00340434161094042557</strong>"), "{}", out.html);
     }
 
     #[test]

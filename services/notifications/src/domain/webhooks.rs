@@ -287,7 +287,7 @@ mod tests {
     fn new_webhooks_name_each_invalid_field() {
         let dto = NewWebhook {
             url: "gopher://example.com".into(),
-            event_types: vec!["order.placed".into(), "order.shipped".into(), "order.placed".into()],
+            event_types: vec!["order.placed".into(), "order.refunded".into(), "order.placed".into()],
             description: Some("x".repeat(501)),
         };
         let errors = ValidWebhook::parse(&dto, false).expect_err("invalid");

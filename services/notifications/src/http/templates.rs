@@ -25,7 +25,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-const NO_TEMPLATE: &str = "No template has that name; there are `order_placed` and `order_cancelled`.";
+const NO_TEMPLATE: &str = "No template has that name; there are `order_placed`, `order_shipped` and `order_cancelled`.";
 
 fn name(raw: &str) -> Result<TemplateName, ApiError> {
     TemplateName::parse(raw).ok_or(ApiError::NotFound(NO_TEMPLATE))
@@ -60,7 +60,7 @@ async fn list_templates(State(state): State<AppState>, _staff: Staff) -> Result<
     get,
     path = "/v1/templates/{name}",
     tag = "templates",
-    params(("name" = String, Path, description = "`order_placed` or `order_cancelled`")),
+    params(("name" = String, Path, description = "`order_placed`, `order_shipped` or `order_cancelled`")),
     responses(
         (status = 200, description = "The template", body = Template),
         (status = 401, description = "No valid staff token", body = ProblemSchema),
@@ -88,7 +88,7 @@ async fn get_template(
     path = "/v1/templates/{name}",
     tag = "templates",
     params(
-        ("name" = String, Path, description = "`order_placed` or `order_cancelled`"),
+        ("name" = String, Path, description = "`order_placed`, `order_shipped` or `order_cancelled`"),
         ("If-Match" = Option<String>, Header, description = "The ETag read; 412 if the template changed since"),
     ),
     request_body = TemplateUpdate,

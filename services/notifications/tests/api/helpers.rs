@@ -243,6 +243,7 @@ pub fn order() -> Order {
         reservation_id: ReservationId::generate(),
         payment_id: PaymentId::generate(),
         payment_status: contracts::payments::PaymentStatus::Authorized,
+        shipment: None,
         history: Vec::new(),
         created_at: runtime::db::now(),
         updated_at: runtime::db::now(),

@@ -11,7 +11,7 @@ async fn the_defaults_are_seeded_and_readable() {
     let app = spawn_app().await;
     let list = app.read("/v1/templates").await;
     let names: Vec<_> = list["data"].as_array().expect("data").iter().map(|t| t["name"].clone()).collect();
-    assert_eq!(names, [json!("order_placed"), json!("order_cancelled")]);
+    assert_eq!(names, [json!("order_placed"), json!("order_shipped"), json!("order_cancelled")]);
     let response = app.call(Method::GET, "/v1/templates/order_placed", None).await;
     assert_eq!(response.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"1\""));
     let template = ok(response, StatusCode::OK).await;
@@ -19,7 +19,7 @@ async fn the_defaults_are_seeded_and_readable() {
     assert!(template["subject"].as_str().expect("subject").contains("{{ order.id }}"));
     assert!(template["text"].as_str().expect("text").contains("order.total | money"));
     assert!(template["html"].as_str().expect("html").starts_with("<!DOCTYPE html>"));
-    problem(app.call(Method::GET, "/v1/templates/order_shipped", None).await, StatusCode::NOT_FOUND).await;
+    problem(app.call(Method::GET, "/v1/templates/order_refunded", None).await, StatusCode::NOT_FOUND).await;
 }
 
 #[tokio::test]
@@ -100,5 +100,5 @@ async fn if_match_guards_against_lost_updates() {
     assert_eq!(ok(fresh.send().await.expect("sent"), StatusCode::OK).await["version"], 2);
     let garbage = app.staff(Method::PUT, "/v1/templates/order_cancelled").header("if-match", "soon").json(&body);
     assert_eq!(fields(&problem(garbage.send().await.expect("sent"), StatusCode::BAD_REQUEST).await), ["If-Match"]);
-    problem(app.call(Method::PUT, "/v1/templates/order_shipped", Some(body)).await, StatusCode::NOT_FOUND).await;
+    problem(app.call(Method::PUT, "/v1/templates/order_refunded", Some(body)).await, StatusCode::NOT_FOUND).await;
 }

@@ -215,7 +215,12 @@ async fn internal_targets_bad_schemes_and_unknown_types_are_refused() {
     )
     .await;
     assert_eq!(fields(&body), ["event_types[1]"]);
-    assert!(body["errors"][0]["message"].as_str().expect("message").contains("order.placed, order.cancelled"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("order.placed, order.shipped, order.cancelled")
+    );
     let body = problem(register("https://example.com/hook", json!([])).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(fields(&body), ["event_types"]);
     let body =

@@ -1,7 +1,7 @@
 //! An order's life after the checkout: what may happen to it, in which status.
 
 use contracts::ids::{CartId, CustomerId, PaymentId, ReservationId};
-use contracts::orders::{Address, CheckoutId, Order, OrderHistoryEntry, OrderId, OrderStatus};
+use contracts::orders::{Address, CheckoutId, Order, OrderHistoryEntry, OrderId, OrderStatus, Shipment};
 use contracts::payments::PaymentStatus;
 use contracts::pricing::Quote;
 
@@ -52,6 +52,7 @@ pub fn place(p: &Placement<'_>, id: OrderId, now: &str) -> Order {
         reservation_id: p.reservation_id.clone(),
         payment_id: p.payment_id.clone(),
         payment_status: PaymentStatus::Authorized,
+        shipment: None,
         history: vec![OrderHistoryEntry {
             at: now.to_owned(),
             event: "placed".into(),
@@ -108,6 +109,39 @@ pub fn capturable(order: &Order) -> Result<(), RuleError> {
         PaymentStatus::Authorized => Ok(()),
         other => Err(RuleError::PaymentState(other)),
     }
+}
+
+/// What shipping an order needs first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeforeShipping {
+    /// Capture the authorisation: card rules want the money taken when the goods go out.
+    Capture,
+    /// Nothing: the payment is captured already.
+    Nothing,
+}
+
+/// Whether the order may ship now, and what must happen to its payment first. Only a placed
+/// order ships, and only with its payment authorised or captured (not voided or refunded).
+pub fn shippable(order: &Order) -> Result<BeforeShipping, RuleError> {
+    if order.status != OrderStatus::Placed {
+        return Err(RuleError::NotPlaced(order.status));
+    }
+    match order.payment_status {
+        PaymentStatus::Authorized => Ok(BeforeShipping::Capture),
+        PaymentStatus::Captured => Ok(BeforeShipping::Nothing),
+        other => Err(RuleError::PaymentState(other)),
+    }
+}
+
+/// Marks the order shipped by `carrier` under `tracking_number` at `now`.
+pub fn ship(order: &mut Order, carrier: &str, tracking_number: &str, now: &str) {
+    order.status = OrderStatus::Shipped;
+    order.shipment = Some(Shipment {
+        carrier: carrier.to_owned(),
+        tracking_number: tracking_number.to_owned(),
+        shipped_at: now.to_owned(),
+    });
+    record(order, now, "shipped", format!("Shipped with {carrier}, tracking number {tracking_number}."));
 }
 
 /// Records `event` in the order's history and bumps its version.
@@ -182,6 +216,25 @@ mod tests {
             cancellation(&order(OrderStatus::Cancelled, PaymentStatus::Voided)),
             Err(RuleError::NotPlaced(OrderStatus::Cancelled))
         );
+    }
+
+    #[test]
+    fn a_placed_order_ships_capturing_first_if_need_be_and_then_no_longer_cancels() {
+        assert_eq!(shippable(&order(OrderStatus::Placed, PaymentStatus::Authorized)), Ok(BeforeShipping::Capture));
+        assert_eq!(shippable(&order(OrderStatus::Placed, PaymentStatus::Captured)), Ok(BeforeShipping::Nothing));
+        assert_eq!(
+            shippable(&order(OrderStatus::Placed, PaymentStatus::Voided)),
+            Err(RuleError::PaymentState(PaymentStatus::Voided))
+        );
+        assert!(shippable(&order(OrderStatus::Cancelled, PaymentStatus::Voided)).is_err());
+
+        let mut o = order(OrderStatus::Placed, PaymentStatus::Captured);
+        ship(&mut o, "DHL", "00340434161094042557", "2026-01-02T00:00:00Z");
+        assert_eq!(o.status, OrderStatus::Shipped);
+        assert_eq!(o.shipment.as_ref().map(|s| s.carrier.as_str()), Some("DHL"));
+        assert_eq!((o.version, o.history.last().map(|h| h.event.as_str())), (2, Some("shipped")));
+        assert_eq!(cancellation(&o), Err(RuleError::NotPlaced(OrderStatus::Shipped)));
+        assert!(shippable(&o).is_err(), "it ships once");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use contracts::money::Money;
-use contracts::orders::{Order, OrderId, OrderPage, OrderStatus};
+use contracts::orders::{Order, OrderId, OrderPage, OrderStatus, ShipOrder};
 use contracts::payments::{Payment, RefundPayment};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, FieldError, Json, PageParams, Problem, ProblemSchema, Query};
@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use super::viewer::Viewer;
 use super::{ApiError, AppState};
 use crate::calls::{self, CallError};
-use crate::domain::order::{self, PaymentUndo, RuleError};
+use crate::domain::order::{self, BeforeShipping, PaymentUndo, RuleError};
 use crate::events;
 use crate::store::orders::{self, Filter};
 
@@ -27,13 +27,14 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_order))
         .routes(routes!(capture_order))
         .routes(routes!(refund_order))
+        .routes(routes!(ship_order))
 }
 
 /// Filters of `GET /v1/orders` (staff; a customer always sees only their own).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrderFilter {
-    /// `placed` or `cancelled`.
+    /// `placed`, `shipped` or `cancelled`.
     pub status: Option<String>,
     /// A customer id (staff only).
     pub customer_id: Option<String>,
@@ -68,14 +69,27 @@ async fn load(state: &AppState, viewer: &Viewer, id: &str) -> Result<Order, ApiE
     Ok(order)
 }
 
+/// The event a change of an order publishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Announce {
+    /// Nothing (a payment operation).
+    Nothing,
+    /// `order.cancelled`.
+    Cancelled,
+    /// `order.shipped`.
+    Shipped,
+}
+
 /// Writes a changed order (and its event, if any); on a concurrent change, 409.
-async fn save(state: &AppState, order: &Order, cancelled: bool) -> Result<(), ApiError> {
+async fn save(state: &AppState, order: &Order, announce: Announce) -> Result<(), ApiError> {
     let mut tx = state.db.begin().await?;
     if !orders::update(&mut tx, order).await? {
         return Err(Problem::conflict("order-changed", "The order changed concurrently; read it and try again.").into());
     }
-    if cancelled {
-        events::cancelled(&state.outbox, &mut tx, order).await?;
+    match announce {
+        Announce::Nothing => {}
+        Announce::Cancelled => events::cancelled(&state.outbox, &mut tx, order).await?,
+        Announce::Shipped => events::shipped(&state.outbox, &mut tx, order).await?,
     }
     state.outbox.commit(tx).await?;
     Ok(())
@@ -102,9 +116,9 @@ async fn list_orders(
 ) -> Result<Json<OrderPage>, ApiError> {
     let cursor = Cursor::try_from(PageParams { limit: filter.limit, after: filter.after.clone() })?;
     if let Some(status) = filter.status.as_deref()
-        && ![OrderStatus::Placed.as_str(), OrderStatus::Cancelled.as_str()].contains(&status)
+        && ![OrderStatus::Placed, OrderStatus::Shipped, OrderStatus::Cancelled].iter().any(|s| s.as_str() == status)
     {
-        return Err(ApiError::Invalid(vec![FieldError::new("status", "must be `placed` or `cancelled`")]));
+        return Err(ApiError::Invalid(vec![FieldError::new("status", "must be `placed`, `shipped` or `cancelled`")]));
     }
     let customer = match &viewer {
         Viewer::Staff => filter.customer_id.clone(),
@@ -187,7 +201,7 @@ async fn cancel_order(
             &format!("payment_{}", payment.status.as_str()),
             "Cancellation: payment undone.",
         );
-        save(&state, &order, false).await?;
+        save(&state, &order, Announce::Nothing).await?;
     }
     match calls::return_stock(&state.client, &order.reservation_id).await {
         Ok(_) => {}
@@ -198,7 +212,7 @@ async fn cancel_order(
     }
     order.status = OrderStatus::Cancelled;
     order::record(&mut order, &runtime::db::now(), "cancelled", "Cancelled; the items went back to stock.");
-    save(&state, &order, true).await?;
+    save(&state, &order, Announce::Cancelled).await?;
     tracing::info!(order_id = %order.id, "order cancelled");
     Ok(with_etag(&order))
 }
@@ -270,5 +284,70 @@ async fn paid(
     order.payment_status = payment.status;
     let note = format!("{amount} (payment {}).", payment.status.as_str());
     order::record(order, &runtime::db::now(), event, note);
-    save(state, order, false).await
+    save(state, order, Announce::Nothing).await
+}
+
+/// The field errors of a shipment's carrier and tracking number.
+fn shipment_errors(body: &ShipOrder) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let carrier = body.carrier.trim();
+    if carrier.is_empty() || carrier.chars().count() > 50 || carrier.chars().any(char::is_control) {
+        errors.push(FieldError::new("carrier", "must be 1 to 50 characters, without control characters"));
+    }
+    let tracking = &body.tracking_number;
+    if tracking.is_empty() || tracking.len() > 100 || !tracking.bytes().all(|b| b.is_ascii_graphic()) {
+        errors.push(FieldError::new("tracking_number", "must be 1 to 100 visible ASCII characters, without spaces"));
+    }
+    errors
+}
+
+/// Ship the order (staff): its authorisation is captured if it was not yet, the order
+/// becomes `shipped` with the carrier and tracking number, and `order.shipped` is published
+/// (the customer's shipment e-mail, merchants' webhooks). A shipped order can no longer be
+/// cancelled. Retrying with the same carrier and tracking number answers the shipped order
+/// again; a retry after a failure finishes what the first call began (the capture is done
+/// once).
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{id}/ship",
+    tag = "orders",
+    request_body = ShipOrder,
+    params(("id" = String, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Shipped", body = Order),
+        (status = 401, description = "No valid staff credential", body = ProblemSchema),
+        (status = 403, description = "Not staff", body = ProblemSchema),
+        (status = 404, description = "No such order", body = ProblemSchema),
+        (status = 409, description = "Cancelled, shipped otherwise already, or its payment was voided or refunded", body = ProblemSchema),
+        (status = 422, description = "Bad carrier or tracking number", body = ProblemSchema),
+        (status = 503, description = "Payments unavailable for the capture; retry", body = ProblemSchema),
+    ),
+    security(("staff" = []))
+)]
+async fn ship_order(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<String>,
+    Json(body): Json<ShipOrder>,
+) -> Result<Response, ApiError> {
+    let errors = shipment_errors(&body);
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let carrier = body.carrier.trim();
+    let mut order = load(&state, &Viewer::Staff, &id).await?;
+    if let Some(shipment) = &order.shipment
+        && shipment.carrier == carrier
+        && shipment.tracking_number == body.tracking_number
+    {
+        return Ok(with_etag(&order));
+    }
+    if order::shippable(&order).map_err(state_problem)? == BeforeShipping::Capture {
+        let payment = calls::capture(&state.client, &order.payment_id, None).await?;
+        paid(&state, &mut order, &payment, "payment_captured", payment.captured).await?;
+    }
+    order::ship(&mut order, carrier, &body.tracking_number, &runtime::db::now());
+    save(&state, &order, Announce::Shipped).await?;
+    tracing::info!(order_id = %order.id, carrier, "order shipped");
+    Ok(with_etag(&order))
 }

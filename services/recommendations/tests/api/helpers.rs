@@ -359,6 +359,7 @@ pub fn placed(customer: Option<&CustomerId>, products: &[&Product]) -> Event {
         reservation_id: ReservationId::generate(),
         payment_id: PaymentId::generate(),
         payment_status: PaymentStatus::Authorized,
+        shipment: None,
         history: Vec::new(),
         created_at: now.clone(),
         updated_at: now,

@@ -175,6 +175,7 @@ pub struct OrderRow {
 fn status_label(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::Placed => "Placed",
+        OrderStatus::Shipped => "Shipped",
         OrderStatus::Cancelled => "Cancelled",
     }
 }
@@ -241,6 +242,8 @@ struct OrderDetail {
     placed: String,
     status: &'static str,
     cancellable: bool,
+    /// Carrier and tracking number, once shipped.
+    shipment: Option<(String, String)>,
     lines: Vec<OrderLine>,
     totals: Totals,
     address: Vec<String>,
@@ -283,6 +286,7 @@ async fn render_order(
         placed: order.created_at.get(..10).unwrap_or(&order.created_at).to_owned(),
         status: status_label(order.status),
         cancellable: order.status == OrderStatus::Placed,
+        shipment: order.shipment.as_ref().map(|s| (s.carrier.clone(), s.tracking_number.clone())),
         lines: order
             .lines
             .iter()
