@@ -60,42 +60,15 @@ struct Api {
 impl Api {
     /// POSTs as staff, retrying while the platform is briefly unavailable (503).
     async fn post(&self, path: &str, body: &Value, key: Option<&str>) -> anyhow::Result<(StatusCode, Value)> {
-        let mut delay = Duration::from_millis(100);
-        for _ in 0..20 {
-            let mut request = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body);
-            if let Some(key) = key {
-                request = request.header("Idempotency-Key", key);
-            }
-            match request.send().await {
-                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
-                    let status = response.status();
-                    return Ok((status, response.json().await.unwrap_or(Value::Null)));
-                }
-                _ => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
-                }
-            }
-        }
-        bail!("{path} stayed unavailable")
+        self.shopper("POST", path, body, Some(&self.token), key).await
     }
 
     /// PUTs as staff, retrying while the platform is briefly unavailable (503).
     async fn put(&self, path: &str, body: &Value) -> anyhow::Result<()> {
-        let mut delay = Duration::from_millis(100);
-        for _ in 0..20 {
-            match self.http.put(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body).send().await {
-                Ok(response) if response.status().is_success() => return Ok(()),
-                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
-                    bail!("{path} answered {}: {}", response.status(), response.text().await.unwrap_or_default())
-                }
-                _ => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
-                }
-            }
+        match self.shopper("PUT", path, body, Some(&self.token), None).await? {
+            (status, _) if status.is_success() => Ok(()),
+            (status, answer) => bail!("{path} answered {status}: {answer}"),
         }
-        bail!("{path} stayed unavailable")
     }
 
     /// POSTs without credentials (sign-up, log-in), retrying while unavailable (503).
@@ -103,8 +76,8 @@ impl Api {
         self.shopper("POST", path, body, None, None).await
     }
 
-    /// A shopper's call: as a guest or with a customer's `token`, retrying while the platform is
-    /// briefly unavailable (503). A `key` is sent as the Idempotency-Key.
+    /// A call as a guest or with `token` (a customer's, or staff's), retrying while the platform
+    /// is briefly unavailable (503). A `key` is sent as the Idempotency-Key.
     async fn shopper(
         &self,
         method: &str,
@@ -115,7 +88,7 @@ impl Api {
     ) -> anyhow::Result<(StatusCode, Value)> {
         let method: reqwest::Method = method.parse()?;
         let mut delay = Duration::from_millis(100);
-        for _ in 0..10 {
+        for _ in 0..20 {
             let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
             if !body.is_null() {
                 request = request.json(body);
@@ -133,7 +106,7 @@ impl Api {
                 }
                 _ => {
                     tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(1));
+                    delay = (delay * 2).min(Duration::from_secs(2));
                 }
             }
         }

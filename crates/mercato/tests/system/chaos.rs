@@ -10,7 +10,7 @@ use crate::platform::eventually;
 use crate::shop::{APPROVED, Shop};
 
 /// Runs `mercato chaos ARGS` as a user would, against the test's platform.
-async fn chaos(shop: &Shop, args: &[&str]) {
+pub(crate) async fn chaos(shop: &Shop, args: &[&str]) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mercato"))
         .arg("chaos")
         .args(args)

@@ -12,23 +12,12 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::chaos::chaos;
 use crate::platform::eventually;
 use crate::shop::{APPROVED, Shop};
 
 /// Far above the gateway's and the storefront's own deadlines; only a hang gets here.
 const HANG: Duration = Duration::from_secs(8);
-
-async fn chaos(shop: &Shop, args: &[&str]) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mercato"))
-        .arg("chaos")
-        .args(args)
-        .arg("--data-dir")
-        .arg(shop.p.data_dir())
-        .output()
-        .await
-        .expect("mercato chaos runs");
-    assert!(out.status.success(), "mercato chaos {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 async fn get(shop: &Shop, path: &str) -> reqwest::Response {
     shop.p.http.get(shop.url(path)).timeout(HANG).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))

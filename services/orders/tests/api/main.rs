@@ -97,7 +97,7 @@ async fn orders_are_for_their_owner_or_staff() {
     problem(r, StatusCode::NOT_FOUND).await;
     let r = app.staff(Method::GET, "/v1/orders/nonsense").send().await.expect("sent");
     problem(r, StatusCode::NOT_FOUND).await;
-    let r = app.staff(Method::GET, "/v1/orders?status=shipped").send().await.expect("sent");
+    let r = app.staff(Method::GET, "/v1/orders?status=returned").send().await.expect("sent");
     assert_eq!(fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["status"]);
     let r = app.staff(Method::GET, "/v1/orders?limit=0&after=%%%").send().await.expect("sent");
     assert_eq!(fields(&problem(r, StatusCode::BAD_REQUEST).await), ["limit", "after"]);
@@ -110,6 +110,20 @@ async fn orders_are_for_their_owner_or_staff() {
         .send()
         .await
         .expect("sent");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Shipping: the body is checked first (each bad field named), then the order.
+    let ship = "/v1/orders/ord_0193a4c1e7d27c3a9b1f4e2d8c6a5b40/ship";
+    let bad = json!({ "carrier": " ", "tracking_number": "x".repeat(101) });
+    let r = app.staff(Method::POST, ship).json(&bad).send().await.expect("sent");
+    assert_eq!(fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["carrier", "tracking_number"]);
+    let r =
+        app.staff(Method::POST, ship).json(&json!({ "carrier": "DHL", "tracking": "1" })).send().await.expect("sent");
+    problem(r, StatusCode::BAD_REQUEST).await;
+    let good = json!({ "carrier": "DHL", "tracking_number": "JJD0001" });
+    let r = app.staff(Method::POST, ship).json(&good).send().await.expect("sent");
+    problem(r, StatusCode::NOT_FOUND).await;
+    let r = app.http.post(format!("{}{ship}", app.base)).json(&good).send().await.expect("sent");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -124,6 +138,7 @@ async fn the_openapi_document_lists_the_checkout_and_orders() {
         "/v1/orders/{id}/cancel",
         "/v1/orders/{id}/capture",
         "/v1/orders/{id}/refund",
+        "/v1/orders/{id}/ship",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
