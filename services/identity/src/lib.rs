@@ -4,8 +4,8 @@
 //! verifies tokens locally, without calling identity: shoppers holding a token keep shopping
 //! while identity is down.
 //!
-//! Layout: [`domain`] (email, password policy, token rules; no IO), `keys` (the signing
-//! key ring), `store` (all SQL), `http` (customers, sessions, staff users, staff sessions,
+//! Layout: [`domain`] (email, password policy, token rules; no IO), `hashing` (where
+//! argon2id runs, bounded per core), `keys` (the signing key ring), `store` (all SQL), `http` (customers, sessions, staff users, staff sessions,
 //! JWKS).
 //!
 //! Staff users are a separate kind of account: created by an admin (or with the platform's
@@ -14,6 +14,7 @@
 //! endpoints accept besides the static token.
 
 pub mod domain;
+mod hashing;
 mod http;
 mod keys;
 mod store;

@@ -60,9 +60,9 @@ async fn register(
         return Err(ApiError::Invalid(errors));
     }
     // argon2id is deliberately expensive: keep it off the async workers.
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = crate::hashing::run(move || hash_password(&password))
         .await
-        .map_err(|e| ApiError::Crypto(e.to_string()))?
+        .ok_or_else(|| ApiError::Crypto("the hashing thread failed".into()))?
         .map_err(|e| ApiError::Crypto(e.to_string()))?;
     let mut tx = state.db.begin().await?;
     if customers::email_taken(&mut tx, &email).await? {

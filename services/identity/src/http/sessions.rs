@@ -91,7 +91,7 @@ pub(super) async fn count_attempt(state: &AppState, headers: &HeaderMap, account
 pub(super) async fn password_matches(password: String, hash: Option<String>) -> bool {
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let matches = crate::hashing::run(move || verify_password(&password, &hash)).await.unwrap_or(false);
     known && matches
 }
 

@@ -52,9 +52,9 @@ async fn create_staff_user(
     if taken {
         return Err(ApiError::StaffEmailTaken);
     }
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = crate::hashing::run(move || hash_password(&password))
         .await
-        .map_err(|e| ApiError::Crypto(e.to_string()))?
+        .ok_or_else(|| ApiError::Crypto("the hashing thread failed".into()))?
         .map_err(|e| ApiError::Crypto(e.to_string()))?;
     let mut tx = state.db.begin().await?;
     let created = match staff_users::insert(&mut tx, &email, &name, role, &hash).await {
