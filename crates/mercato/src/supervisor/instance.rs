@@ -86,6 +86,10 @@ fn spawn(config: &RunConfig, spec: ServiceSpec, id: &str) -> std::io::Result<Chi
         .env("MERCATO_SUPERVISOR_PID", std::process::id().to_string())
         // Where notifications writes e-mails when no SMTP server is configured.
         .env("MERCATO_NOTIFICATIONS_MAILDIR", config.data_dir.join("mail"))
+        // glibc raises its mmap threshold after freeing a large block, so later large blocks
+        // (argon2's 19 MiB in identity, big responses) come from arenas that keep them: a
+        // fixed threshold gives them back on free. Kept as the operator set it, if they did.
+        .env("MALLOC_MMAP_THRESHOLD_", std::env::var("MALLOC_MMAP_THRESHOLD_").unwrap_or_else(|_| "1048576".into()))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
