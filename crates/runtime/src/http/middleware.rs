@@ -55,8 +55,12 @@ pub(crate) async fn context(State(observe): State<Arc<Observe>>, req: Request, n
         .scope(async move {
             match tokio::time::timeout(budget, next.run(req)).await {
                 Ok(response) => response,
+                // A deadline that ran out here (often at the same instant as a dependency call's
+                // own, which would have said the same) is as transient as an unavailable
+                // dependency: tell the caller when to retry.
                 Err(_) => Problem::new(StatusCode::GATEWAY_TIMEOUT, "deadline-exceeded", "Deadline exceeded")
                     .with_detail("The request did not complete within its deadline.")
+                    .with_retry_after(1)
                     .into_response(),
             }
         })
@@ -105,5 +109,26 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         metrics::gauge!("http_server_requests_in_flight", "route" => std::mem::take(&mut self.0)).decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    #[tokio::test]
+    async fn a_request_past_its_deadline_is_a_504_that_says_when_to_retry() {
+        let observe = Arc::new(Observe { service: "test".into(), default_timeout: Duration::from_secs(5) });
+        let app = axum::Router::new()
+            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }))
+            .layer(axum::middleware::from_fn_with_state(observe, context));
+        let request = Request::get("/slow").header(DEADLINE_HEADER, "50").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("answer");
+        assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+        assert!(response.headers().contains_key(REQUEST_ID_HEADER));
     }
 }
