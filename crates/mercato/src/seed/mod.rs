@@ -77,7 +77,8 @@ impl Api {
     }
 
     /// A call as a guest or with `token` (a customer's, or staff's), retrying while the platform
-    /// is briefly unavailable (503). A `key` is sent as the Idempotency-Key.
+    /// is briefly unavailable (503) or slow (504, when repeating is safe). A `key` is sent as the
+    /// Idempotency-Key.
     async fn shopper(
         &self,
         method: &str,
@@ -87,6 +88,10 @@ impl Api {
         key: Option<&str>,
     ) -> anyhow::Result<(StatusCode, Value)> {
         let method: reqwest::Method = method.parse()?;
+        // A 504 may have done the work or not. Asking again is safe with an Idempotency-Key,
+        // for a PUT, and for the seed's staff calls (each answers 409 for what exists, which
+        // counts as done); anything else gets the 504.
+        let repeatable = key.is_some() || method == reqwest::Method::PUT || token == Some(self.token.as_str());
         let mut delay = Duration::from_millis(100);
         for _ in 0..20 {
             let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
@@ -100,7 +105,10 @@ impl Api {
                 request = request.header("Idempotency-Key", key);
             }
             match request.send().await {
-                Ok(response) if response.status() != StatusCode::SERVICE_UNAVAILABLE => {
+                Ok(response)
+                    if response.status() != StatusCode::SERVICE_UNAVAILABLE
+                        && !(response.status() == StatusCode::GATEWAY_TIMEOUT && repeatable) =>
+                {
                     let status = response.status();
                     return Ok((status, response.json().await.unwrap_or(Value::Null)));
                 }
