@@ -19,6 +19,7 @@
 //! counted as *late*. A flow counts when it was *scheduled* inside the window; after the
 //! window no flow starts and those in flight are waited for, so slow ones are not lost.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -240,8 +241,8 @@ struct Recorder {
     requests: AtomicU64,
     /// Failed steps, warm-up included (for the status line).
     errors: AtomicU64,
-    /// Failed steps that were not counted (warm-up, after the window).
-    late_errors: AtomicU64,
+    /// Failed steps that were not counted (warm-up, after the window), by step and error.
+    late_errors: Mutex<BTreeMap<String, u64>>,
     /// Flows in progress (for the status line).
     in_flight: AtomicU64,
     /// Open model: arrivals scheduled inside the window.
@@ -252,8 +253,8 @@ struct Recorder {
     late: AtomicU64,
 }
 
-fn lock(stats: &Mutex<Stats>) -> MutexGuard<'_, Stats> {
-    // A panic while recording leaves the histogram as usable as it was.
+fn lock<T>(stats: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while recording leaves the histogram (or count) as usable as it was.
     stats.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -267,7 +268,7 @@ impl Recorder {
             flows: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
-            late_errors: AtomicU64::new(0),
+            late_errors: Mutex::new(BTreeMap::new()),
             in_flight: AtomicU64::new(0),
             scheduled: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -331,7 +332,9 @@ impl Run {
                     lock(&recorder.kinds[self.kind]).error(format!("{}: {key}", recorder.names[step]));
                     lock(&recorder.steps[step]).error(key);
                 } else {
-                    recorder.late_errors.fetch_add(1, Ordering::Relaxed);
+                    *lock(&recorder.late_errors)
+                        .entry(format!("{}: {}", recorder.names[step], err.key()))
+                        .or_default() += 1;
                 }
                 Err(Abort::Failed)
             }
@@ -369,8 +372,8 @@ pub struct Measured {
     pub steps: Vec<(&'static str, Stats)>,
     /// Whole flows by kind: completed ones timed, failed ones counted by step and error.
     pub kinds: Vec<(&'static str, Stats)>,
-    /// Failures during the warm-up or after the window closed.
-    pub late_errors: u64,
+    /// Failures during the warm-up or after the window closed, by step and error.
+    pub late_errors: BTreeMap<String, u64>,
     /// Open model: what happened to the arrivals scheduled in the window.
     pub arrivals: Option<Arrivals>,
 }
@@ -413,7 +416,7 @@ pub async fn drive<S: Scenario>(scenario: S, ctx: Ctx, model: Model, window: Win
         description: scenario.describe(),
         steps,
         kinds,
-        late_errors: recorder.late_errors.load(Ordering::Relaxed),
+        late_errors: std::mem::take(&mut *lock(&recorder.late_errors)),
         arrivals,
     })
 }

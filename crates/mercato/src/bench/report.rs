@@ -205,6 +205,9 @@ pub struct Report {
     pub errors: u64,
     /// Failures during the warm-up or after the window.
     pub errors_outside_window: u64,
+    /// The same by step and error (`checkout: 503 dependency-unavailable`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_kinds_outside_window: BTreeMap<String, u64>,
     /// The machine.
     pub machine: Machine,
     /// CPU and memory of the platform's processes, when they could be read.
@@ -252,7 +255,8 @@ impl Report {
             steps,
             flows,
             flow,
-            errors_outside_window: measured.late_errors,
+            errors_outside_window: measured.late_errors.values().sum(),
+            error_kinds_outside_window: measured.late_errors.clone(),
             machine: Machine {
                 cores: std::thread::available_parallelism().map_or(1, usize::from),
                 load_before: info.load_before,
@@ -366,6 +370,7 @@ fn millis(count: u64, ms: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use super::{Report, RunInfo, Stats, parse_loadavg};
@@ -442,7 +447,7 @@ mod tests {
             description: "10 SKUs in stock".into(),
             steps: vec![("cart create", stats([2, 4])), ("checkout", stats(std::iter::empty()))],
             kinds: vec![("whole flow", stats([20, 40]))],
-            late_errors: 1,
+            late_errors: BTreeMap::from([("checkout: 503".to_owned(), 1)]),
             arrivals: None,
         };
         let report = Report::new(&measured, info(Model::Closed { users: 4 }), None);
@@ -482,7 +487,7 @@ mod tests {
             description: "a shop".into(),
             steps: vec![("product page", page), ("checkout", stats([50]))],
             kinds: vec![("browse", stats([1, 2, 3])), ("checkout", stats([80]))],
-            late_errors: 0,
+            late_errors: BTreeMap::new(),
             arrivals: Some(Arrivals { scheduled: 10, dropped: 2, late: 1 }),
         };
         let report = Report::new(&measured, info(Model::Open { rate: 5.0, max_in_flight: 64 }), None);

@@ -40,7 +40,16 @@ fn count(result: &Value, step: &str) -> u64 {
 /// The run made requests, none failed, and each service's processes were measured.
 fn assert_clean(result: &Value) {
     assert_eq!(result["errors"], 0, "{result:#}");
-    assert_eq!(result["errors_outside_window"], 0, "{result:#}");
+    // The warm-up is there to absorb a cold platform: on two cores shared with other
+    // whole-platform tests, a first request may meet a deadline (504) or a dependency not yet
+    // ready (503). Anything else there (a 4xx, a wrong answer) is a bug, as in the window.
+    let transient = |kind: &str| [" 503", " 504", ": timeout"].iter().any(|t| kind.contains(t));
+    let kinds = result["error_kinds_outside_window"].as_object().cloned().unwrap_or_default();
+    assert!(kinds.keys().all(|k| transient(k)), "{kinds:?}");
+    assert_eq!(
+        kinds.values().filter_map(Value::as_u64).sum::<u64>(),
+        result["errors_outside_window"].as_u64().unwrap_or(0)
+    );
     assert!(result["flow"]["count"].as_u64() > Some(0), "{result:#}");
     assert!(result["requests_per_s"].as_f64() > Some(0.0), "{result:#}");
     let processes = result["processes"]["processes"].as_array().expect("process usage");
