@@ -170,3 +170,50 @@ pub fn fields(problem: &serde_json::Value) -> Vec<String> {
         .map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
+
+/// Serves `router` on a free loopback port for the rest of the test; returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+/// The events a [`fake_feed`] serves, in order: push to publish.
+pub type FeedEvents = std::sync::Arc<std::sync::Mutex<Vec<crate::events::Event>>>;
+
+/// A producer's event feed (`GET /v1/events?after=`, for platform services only, as the real
+/// one) serving the events pushed into the returned list at positions 1, 2, …; returns its
+/// base URL. A poll with nothing new answers empty a little later, like a long poll.
+pub async fn fake_feed() -> (String, FeedEvents) {
+    use axum::extract::{Query, State};
+    use axum::response::IntoResponse as _;
+
+    async fn feed(
+        State(events): State<FeedEvents>,
+        headers: axum::http::HeaderMap,
+        Query(query): Query<std::collections::BTreeMap<String, String>>,
+    ) -> axum::response::Response {
+        if headers.get(crate::auth::INTERNAL_HEADER).is_none() {
+            return axum::http::StatusCode::FORBIDDEN.into_response();
+        }
+        let after: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+        let (data, next): (Vec<crate::events::Event>, usize) = {
+            let events = events.lock().expect("lock");
+            let data = events
+                .iter()
+                .enumerate()
+                .skip(after)
+                .map(|(i, e)| crate::events::Event { seq: Some(i as i64 + 1), ..e.clone() })
+                .collect();
+            (data, events.len().max(after))
+        };
+        if data.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        axum::Json(serde_json::json!({ "data": data, "next": next })).into_response()
+    }
+    let events = FeedEvents::default();
+    let router = axum::Router::new().route("/v1/events", axum::routing::get(feed)).with_state(events.clone());
+    (serve(router).await, events)
+}

@@ -4,8 +4,7 @@
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::{
-    SmtpServer, cancelled, eventually, fake_orders_feed, fields, order, placed, problem, spawn_app, spawn_subscribed,
-    spawn_with,
+    SmtpServer, cancelled, eventually, fields, order, placed, problem, spawn_app, spawn_subscribed, spawn_with,
 };
 
 #[tokio::test]
@@ -62,7 +61,7 @@ async fn a_cancelled_order_gets_the_cancellation_email() {
 
 #[tokio::test]
 async fn events_reach_the_service_through_its_subscription_exactly_once() {
-    let (feed, events) = fake_orders_feed().await;
+    let (feed, events) = runtime::testing::fake_feed().await;
     let app = spawn_subscribed(feed).await;
     let order = order();
     let event = placed(&order);

@@ -2,7 +2,7 @@
 //! retry timing and a temporary mail directory, orders' events as orders publishes them, a
 //! webhook receiver, a tiny SMTP server, and waiting for a condition with a deadline.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
-use axum::response::IntoResponse;
 use contracts::money::{Currency, Money};
 use contracts::orders::{Address, Order, OrderStatus};
 use hmac::{Hmac, Mac};
@@ -289,46 +288,7 @@ pub fn cancelled(order: &Order) -> Event {
     event("order.cancelled", &order, data)
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    base
-}
-
-/// Orders' event feed (`GET /v1/events?after=`, for platform services only) serving the
-/// events pushed into the returned list (positions 1, 2, …).
-pub async fn fake_orders_feed() -> (String, Arc<Mutex<Vec<Event>>>) {
-    type Events = Arc<Mutex<Vec<Event>>>;
-    async fn feed(
-        State(events): State<Events>,
-        headers: HeaderMap,
-        axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
-    ) -> axum::response::Response {
-        if headers.get("x-mercato-internal").is_none() {
-            return AxumStatus::FORBIDDEN.into_response();
-        }
-        let after: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
-        let (data, next): (Vec<Event>, usize) = {
-            let events = events.lock().expect("lock");
-            let data = events
-                .iter()
-                .enumerate()
-                .skip(after)
-                .map(|(i, e)| Event { seq: Some(i as i64 + 1), ..e.clone() })
-                .collect();
-            (data, events.len().max(after))
-        };
-        if data.is_empty() {
-            // A long poll with nothing new: answer a little later.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        axum::Json(json!({ "data": data, "next": next })).into_response()
-    }
-    let events: Events = Arc::default();
-    let router = axum::Router::new().route("/v1/events", axum::routing::get(feed)).with_state(events.clone());
-    (serve(router).await, events)
-}
+pub use runtime::testing::serve;
 
 /// One request a receiver got.
 #[derive(Clone, Debug)]

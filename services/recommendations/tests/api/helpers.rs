@@ -5,11 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use contracts::EventType;
@@ -46,12 +44,7 @@ fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    base
-}
+pub use runtime::testing::serve;
 
 impl Identity {
     pub async fn start() -> Self {
@@ -444,38 +437,4 @@ impl Catalog {
         let products: Vec<&Product> = names.iter().map(|n| self.product(n)).collect();
         placed(customer, &products)
     }
-}
-
-/// A producer's event feed (`GET /v1/events?after=`, platform services only) serving the
-/// events pushed into the returned list (positions 1, 2, …).
-pub async fn fake_feed() -> (String, Arc<Mutex<Vec<Event>>>) {
-    type Events = Arc<Mutex<Vec<Event>>>;
-    async fn feed(
-        State(events): State<Events>,
-        headers: axum::http::HeaderMap,
-        axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
-    ) -> axum::response::Response {
-        if headers.get("x-mercato-internal").is_none() {
-            return axum::http::StatusCode::FORBIDDEN.into_response();
-        }
-        let after: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
-        let (data, next): (Vec<Event>, usize) = {
-            let events = events.lock().expect("lock");
-            let data = events
-                .iter()
-                .enumerate()
-                .skip(after)
-                .map(|(i, e)| Event { seq: Some(i as i64 + 1), ..e.clone() })
-                .collect();
-            (data, events.len().max(after))
-        };
-        if data.is_empty() {
-            // A long poll with nothing new: answer a little later.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        axum::Json(json!({ "data": data, "next": next })).into_response()
-    }
-    let events: Events = Arc::default();
-    let router = axum::Router::new().route("/v1/events", axum::routing::get(feed)).with_state(events.clone());
-    (serve(router).await, events)
 }

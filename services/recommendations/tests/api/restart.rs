@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use contracts::ids::CustomerId;
 use serde_json::Value;
 
-use crate::helpers::{Catalog, created, fake_feed, just_names, spawn_with, spawn_with_catalog};
+use runtime::testing::fake_feed;
+
+use crate::helpers::{Catalog, created, just_names, spawn_with, spawn_with_catalog};
 
 fn data(answer: &Value) -> &Vec<Value> {
     answer["data"].as_array().expect("data")

@@ -4,11 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::response::IntoResponse;
 use contracts::EventType;
 use contracts::catalog::{
     CategorySummary, Product, ProductArchived, ProductCreated, ProductStatus, ProductUpdated, Variant,
@@ -21,7 +18,7 @@ use reqwest::StatusCode;
 use runtime::db::Db;
 use runtime::events::{Event, EventHandler};
 use runtime::testing::TestService;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use runtime::testing::{fields, problem};
 
@@ -545,41 +542,4 @@ impl Catalog {
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// A catalog event feed (`GET /v1/events?after=`, platform services only) serving the events
-/// pushed into the returned list (positions 1, 2, …).
-pub async fn fake_feed() -> (String, Arc<Mutex<Vec<Event>>>) {
-    type Events = Arc<Mutex<Vec<Event>>>;
-    async fn feed(
-        State(events): State<Events>,
-        headers: axum::http::HeaderMap,
-        axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
-    ) -> axum::response::Response {
-        if headers.get("x-mercato-internal").is_none() {
-            return axum::http::StatusCode::FORBIDDEN.into_response();
-        }
-        let after: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
-        let (data, next): (Vec<Event>, usize) = {
-            let events = events.lock().expect("lock");
-            let data = events
-                .iter()
-                .enumerate()
-                .skip(after)
-                .map(|(i, e)| Event { seq: Some(i as i64 + 1), ..e.clone() })
-                .collect();
-            (data, events.len().max(after))
-        };
-        if data.is_empty() {
-            // A long poll with nothing new: answer a little later.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        axum::Json(json!({ "data": data, "next": next })).into_response()
-    }
-    let events: Events = Arc::default();
-    let router = axum::Router::new().route("/v1/events", axum::routing::get(feed)).with_state(events.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (base, events)
 }

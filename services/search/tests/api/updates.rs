@@ -8,7 +8,7 @@ use contracts::money::Currency;
 use serde_json::json;
 
 use crate::helpers::{
-    Catalog, archived, created, fake_feed, names, price, spawn_with_catalog, spawn_with_upstreams, stock, updated,
+    Catalog, archived, created, names, price, spawn_with_catalog, spawn_with_upstreams, stock, updated,
 };
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn prices_and_stock_that_arrive_before_the_product_are_kept_for_it() {
 
 #[tokio::test]
 async fn events_reach_search_through_its_subscriptions() {
-    let (feed, events) = fake_feed().await;
+    let (feed, events) = runtime::testing::fake_feed().await;
     let app = spawn_with_upstreams(&format!("catalog={feed}")).await;
     let catalog = Catalog::fixture();
     let linen = catalog.product("Linen Shirt");
