@@ -183,35 +183,10 @@ impl Platform {
     }
 
     /// Creates a location, retrying while inventory is unavailable: just after start the
-    /// gateway may not have seen inventory's instance in the registry yet. (A retry after a
-    /// lost answer finds the code taken: 409 then means an earlier try created it.)
+    /// gateway may not have seen inventory's instance in the registry yet.
     pub async fn create_location(&self, code: &str) {
         let body = json!({ "code": code, "name": code, "kind": "warehouse" });
-        let until = tokio::time::Instant::now() + Duration::from_secs(60);
-        let mut retried = false;
-        loop {
-            let sent = self
-                .http
-                .post(format!("{}/api/v1/locations", self.gateway))
-                .bearer_auth(&self.token)
-                .json(&body)
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status() == StatusCode::CREATED => return,
-                Ok(r) if r.status() == StatusCode::CONFLICT && retried => return,
-                Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => {
-                    assert!(r.headers().contains_key("retry-after"), "503 without Retry-After");
-                }
-                Ok(r) => {
-                    panic!("unexpected {} creating location {code}: {}", r.status(), r.text().await.unwrap_or_default())
-                }
-                Err(_) => {}
-            }
-            assert!(tokio::time::Instant::now() < until, "could not create location {code} within 60 s");
-            retried = true;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.create("/api/v1/locations", &body, None).await;
     }
 
     /// Creates a product, retrying (same Idempotency-Key) while catalog is unavailable.
@@ -221,28 +196,37 @@ impl Platform {
             "slug": key,
             "variants": skus.iter().map(|s| json!({ "sku": s })).collect::<Vec<_>>()
         });
+        self.create("/api/v1/products", &body, Some(key)).await
+    }
+
+    /// POSTs `body` to `path` as staff until it answers 201 (within 60 s), and returns what it
+    /// created. With an Idempotency-Key any 5xx is retried; without one only a 503 (nothing
+    /// was done), and a 409 after a retry means an earlier try created it (`null` then).
+    async fn create(&self, path: &str, body: &Value, key: Option<&str>) -> Value {
         let until = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut retried = false;
         loop {
-            let sent = self
-                .http
-                .post(format!("{}/api/v1/products", self.gateway))
-                .bearer_auth(&self.token)
-                .header("Idempotency-Key", key)
-                .json(&body)
-                .send()
-                .await;
-            match sent {
+            let mut request = self.http.post(format!("{}{path}", self.gateway)).bearer_auth(&self.token).json(body);
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            match request.send().await {
                 Ok(r) if r.status() == StatusCode::CREATED => return r.json().await.expect("json"),
-                Ok(r) if r.status().is_server_error() => {
+                Ok(r) if r.status() == StatusCode::CONFLICT && retried && key.is_none() => return Value::Null,
+                Ok(r)
+                    if r.status() == StatusCode::SERVICE_UNAVAILABLE
+                        || (r.status().is_server_error() && key.is_some()) =>
+                {
                     assert!(
                         r.headers().contains_key("retry-after") || r.status() != StatusCode::SERVICE_UNAVAILABLE,
                         "503 without Retry-After"
                     );
                 }
-                Ok(r) => panic!("unexpected {} creating {key}: {}", r.status(), r.text().await.unwrap_or_default()),
+                Ok(r) => panic!("unexpected {} from POST {path}: {}", r.status(), r.text().await.unwrap_or_default()),
                 Err(_) => {}
             }
-            assert!(tokio::time::Instant::now() < until, "could not create {key} within 60 s");
+            assert!(tokio::time::Instant::now() < until, "POST {path} did not succeed within 60 s");
+            retried = true;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
