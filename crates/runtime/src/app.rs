@@ -26,7 +26,7 @@ use crate::client::{ClientPolicy, ServiceClient};
 use crate::db::{Db, DbError, Migrations};
 use crate::discovery::{Discovery, Registration};
 use crate::events::nats::{NatsEnv, NatsError};
-use crate::events::{EventHandler, Outbox, Subscription, SubscriptionTask};
+use crate::events::{EventHandler, Outbox, Subscription, SubscriptionTask, WatchEnv, WatchTask, Watcher};
 use crate::http::Problem;
 use crate::http::middleware::{self, Observe};
 use crate::jwt::JwtVerifier;
@@ -78,6 +78,7 @@ pub struct ServiceBuilder {
     outbox: Option<Outbox>,
     router: OpenApiRouter,
     subscriptions: Vec<SubscriptionTask>,
+    watches: Vec<WatchTask>,
     periodic: Vec<Periodic>,
     required: Vec<String>,
     shutdown: CancellationToken,
@@ -123,6 +124,7 @@ impl ServiceBuilder {
             outbox: None,
             router: OpenApiRouter::new(),
             subscriptions: Vec::new(),
+            watches: Vec::new(),
             periodic: Vec::new(),
             required: Vec::new(),
             shutdown: CancellationToken::new(),
@@ -180,6 +182,13 @@ impl ServiceBuilder {
     /// Applies `handler` to every event of `subscription`, exactly once.
     pub fn subscribe<H: EventHandler>(mut self, subscription: Subscription, handler: H) -> Self {
         self.subscriptions.push(crate::events::consumer_task(subscription, handler));
+        self
+    }
+
+    /// Tells `watcher` about every event `source` publishes from now on, in this instance (see
+    /// [`Watcher`]): for in-memory views, which need no exactly-once.
+    pub fn watch<W: Watcher>(mut self, source: &str, watcher: Arc<W>) -> Self {
+        self.watches.push(WatchTask { source: source.to_owned(), watcher });
         self
     }
 
@@ -277,6 +286,7 @@ impl ServiceBuilder {
             client: self.client,
             discovery: self.discovery,
             subscriptions: self.subscriptions,
+            watches: self.watches,
             periodic: self.periodic,
             draining,
             shutdown: self.shutdown,
@@ -350,6 +360,7 @@ pub struct Application {
     client: ServiceClient,
     discovery: Discovery,
     subscriptions: Vec<SubscriptionTask>,
+    watches: Vec<WatchTask>,
     periodic: Vec<Periodic>,
     draining: Arc<AtomicBool>,
     shutdown: CancellationToken,
@@ -395,6 +406,7 @@ impl Application {
             client,
             discovery,
             subscriptions,
+            watches,
             periodic,
             draining,
             shutdown,
@@ -435,6 +447,11 @@ impl Application {
                     tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(600)) => {} }
                 }
             });
+        }
+
+        let watch_env = WatchEnv { client: client.clone(), nats: nats.clone(), shutdown: shutdown.clone() };
+        for watch in watches {
+            tasks.spawn(watch.run(watch_env.clone()));
         }
 
         for Periodic { name, interval, task } in periodic {

@@ -186,6 +186,12 @@ pub type FeedEvents = std::sync::Arc<std::sync::Mutex<Vec<crate::events::Event>>
 /// one) serving the events pushed into the returned list at positions 1, 2, …; returns its
 /// base URL. A poll with nothing new answers empty a little later, like a long poll.
 pub async fn fake_feed() -> (String, FeedEvents) {
+    let (router, events) = fake_feed_router();
+    (serve(router).await, events)
+}
+
+/// The router of a [`fake_feed`], to merge with a fake producer's own routes.
+pub fn fake_feed_router() -> (axum::Router, FeedEvents) {
     use axum::extract::{Query, State};
     use axum::response::IntoResponse as _;
 
@@ -196,6 +202,10 @@ pub async fn fake_feed() -> (String, FeedEvents) {
     ) -> axum::response::Response {
         if headers.get(crate::auth::INTERNAL_HEADER).is_none() {
             return axum::http::StatusCode::FORBIDDEN.into_response();
+        }
+        if query.get("latest").is_some_and(|l| l == "true") {
+            let next = events.lock().expect("lock").len();
+            return axum::Json(serde_json::json!({ "data": [], "next": next })).into_response();
         }
         let after: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
         let (data, next): (Vec<crate::events::Event>, usize) = {
@@ -215,5 +225,5 @@ pub async fn fake_feed() -> (String, FeedEvents) {
     }
     let events = FeedEvents::default();
     let router = axum::Router::new().route("/v1/events", axum::routing::get(feed)).with_state(events.clone());
-    (serve(router).await, events)
+    (router, events)
 }

@@ -7,9 +7,12 @@ mod envelope;
 pub(crate) mod feed;
 pub(crate) mod nats;
 mod outbox;
+mod watch;
 
 pub(crate) use consumer::{ConsumerEnv, SubscriptionTask, task as consumer_task};
 pub use consumer::{EventHandler, HandlerError, Subscription};
 pub use envelope::{Event, NewEvent};
 pub use feed::FeedPage;
 pub use outbox::Outbox;
+pub use watch::Watcher;
+pub(crate) use watch::{WatchEnv, WatchTask};

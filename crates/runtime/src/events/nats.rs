@@ -33,7 +33,7 @@ pub enum NatsError {
     Stream(String),
 }
 
-fn token(s: &str) -> String {
+pub(crate) fn token(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
@@ -50,7 +50,7 @@ impl NatsEnv {
         Ok(env)
     }
 
-    async fn stream(&self) -> Result<jetstream::stream::Stream, NatsError> {
+    pub(crate) async fn stream(&self) -> Result<jetstream::stream::Stream, NatsError> {
         self.js
             .get_or_create_stream(jetstream::stream::Config {
                 name: format!("{}-events", self.prefix),

@@ -94,6 +94,13 @@ impl Outbox {
         rows.iter().map(|r| self.row_to_event(r)).collect()
     }
 
+    /// The position of the newest event (0 when there is none).
+    pub async fn head(&self) -> Result<i64, DbError> {
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM mercato_outbox").fetch_one(self.db.pool()).await?;
+        Ok(row.try_get("head")?)
+    }
+
     /// Events not yet handed to NATS, oldest first.
     pub(crate) async fn unpublished(&self, limit: i64) -> Result<Vec<Event>, DbError> {
         let rows = sqlx::query(

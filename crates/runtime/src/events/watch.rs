@@ -1,0 +1,149 @@
+//! Watching a producer's events from now on, in memory and in every instance: what keeps a
+//! read model or a cache in step with the data it copies. Unlike a [`super::Subscription`]
+//! a watch is not durable (no cursor, no inbox, no lease): a watcher that starts, restarts or
+//! loses the stream cannot know what it missed, so it is told ([`Watcher::lost`]) and must
+//! drop what it holds until the stream is followed again ([`Watcher::live`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{DeliverPolicy, pull};
+use futures::StreamExt as _;
+use tokio_util::sync::CancellationToken;
+
+use super::consumer::Backoff;
+use super::envelope::Event;
+use super::feed::FeedPage;
+use super::nats::NatsEnv;
+use crate::client::{Call, ServiceClient};
+
+/// Keeps an in-memory view in step with one producer's events.
+pub trait Watcher: Send + Sync + 'static {
+    /// The stream is followed: every event published from now on will arrive, in order.
+    fn live(&self);
+    /// One event, in the producer's order.
+    fn event(&self, event: &Event);
+    /// The stream broke: events may be missed until the next [`Watcher::live`].
+    fn lost(&self);
+}
+
+/// Everything a running watch needs from its service.
+#[derive(Clone)]
+pub(crate) struct WatchEnv {
+    pub client: ServiceClient,
+    pub nats: Option<NatsEnv>,
+    pub shutdown: CancellationToken,
+}
+
+/// A watch of `source` bound to its watcher, ready to be spawned.
+pub(crate) struct WatchTask {
+    pub source: String,
+    pub watcher: Arc<dyn Watcher>,
+}
+
+impl WatchTask {
+    pub(crate) async fn run(self, env: WatchEnv) {
+        tracing::info!(source = %self.source, "watching events");
+        match env.nats.clone() {
+            Some(nats) => self.follow_nats(nats, &env.shutdown).await,
+            None => self.follow_feed(&env.client, &env.shutdown).await,
+        }
+    }
+
+    /// Embedded mode: asks the producer's feed for its head, then long-polls from there. After
+    /// a failed poll it resumes where it was, so once the feed answers again nothing is missed.
+    async fn follow_feed(&self, client: &ServiceClient, shutdown: &CancellationToken) {
+        let mut position: Option<i64> = None;
+        let mut following = false;
+        let mut backoff = Backoff::new();
+        while !shutdown.is_cancelled() {
+            let path = match position {
+                None => "/v1/events?latest=true".to_owned(),
+                Some(after) => format!("/v1/events?after={after}&limit=500&wait=5"),
+            };
+            let call = Call::get(path).timeout(Duration::from_secs(8)).internal();
+            let page = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                reply = client.send(&self.source, call) => reply.and_then(|r| r.json::<FeedPage>()),
+            };
+            match page {
+                Ok(page) => {
+                    backoff.reset();
+                    if !following {
+                        following = true;
+                        self.watcher.live();
+                    }
+                    for event in &page.data {
+                        self.watcher.event(event);
+                    }
+                    position = Some(page.next);
+                }
+                Err(err) => {
+                    if following {
+                        tracing::debug!(source = %self.source, error = %err, "event feed lost");
+                        following = false;
+                        self.watcher.lost();
+                    }
+                    pause(shutdown, backoff.next()).await;
+                }
+            }
+        }
+    }
+
+    /// Production: an ordered ephemeral consumer per instance, delivering what is published
+    /// from its creation on. The client re-creates it across gaps by itself; an error it
+    /// cannot mend ends the stream, and a new consumer starts from the new head.
+    async fn follow_nats(&self, env: NatsEnv, shutdown: &CancellationToken) {
+        let mut backoff = Backoff::new();
+        while !shutdown.is_cancelled() {
+            let config = pull::OrderedConfig {
+                filter_subject: format!("{}.{}.>", env.prefix, super::nats::token(&self.source)),
+                deliver_policy: DeliverPolicy::New,
+                ..Default::default()
+            };
+            let messages = match env.stream().await {
+                Ok(stream) => match stream.create_consumer(config).await {
+                    Ok(consumer) => consumer.messages().await.map_err(|e| e.to_string()),
+                    Err(err) => Err(err.to_string()),
+                },
+                Err(err) => Err(err.to_string()),
+            };
+            let mut messages = match messages {
+                Ok(messages) => messages,
+                Err(err) => {
+                    tracing::debug!(source = %self.source, error = %err, "cannot watch the NATS stream");
+                    pause(shutdown, backoff.next()).await;
+                    continue;
+                }
+            };
+            backoff.reset();
+            self.watcher.live();
+            loop {
+                let message = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    message = messages.next() => message,
+                };
+                match message {
+                    Some(Ok(message)) => match serde_json::from_slice::<Event>(&message.payload) {
+                        Ok(event) => self.watcher.event(&event),
+                        Err(err) => tracing::warn!(source = %self.source, error = %err, "not a CloudEvent; skipped"),
+                    },
+                    Some(Err(err)) => {
+                        tracing::debug!(source = %self.source, error = %err, "NATS watch lost");
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            self.watcher.lost();
+            pause(shutdown, backoff.next()).await;
+        }
+    }
+}
+
+async fn pause(shutdown: &CancellationToken, d: Duration) {
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        _ = tokio::time::sleep(d) => {}
+    }
+}
