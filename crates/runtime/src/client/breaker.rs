@@ -84,13 +84,24 @@ impl Breaker {
         }
     }
 
-    /// Records a successful call.
+    /// Records a successful call. While open it changes nothing: the call was let through
+    /// before the breaker opened (a long poll, say), so it says nothing about the dependency
+    /// since; only a half-open probe may close the breaker.
     pub fn on_success(&self) {
         let mut inner = self.lock();
-        let was_closed = matches!(*inner, Inner::Closed { .. });
-        *inner = Inner::Closed { failures: 0 };
+        let closes = match *inner {
+            Inner::Closed { .. } => {
+                *inner = Inner::Closed { failures: 0 };
+                false
+            }
+            Inner::Open { .. } => false,
+            Inner::HalfOpen { .. } => {
+                *inner = Inner::Closed { failures: 0 };
+                true
+            }
+        };
         drop(inner);
-        if !was_closed {
+        if closes {
             self.transition(BreakerState::Closed);
         }
     }
@@ -180,6 +191,17 @@ mod tests {
         assert!(b.allow());
         b.on_success();
         assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    #[test]
+    fn a_late_success_of_a_call_from_before_the_opening_does_not_close_it() {
+        let b = breaker(Duration::from_secs(60));
+        for _ in 0..3 {
+            b.on_failure();
+        }
+        b.on_success();
+        assert_eq!(b.state(), BreakerState::Open);
+        assert!(!b.allow());
     }
 
     #[test]
