@@ -5,11 +5,18 @@
 //! parallel with a deadline of its own, and what does not answer in time is left out and
 //! named in `degraded`, so a slow or dead optional service costs a page at most its
 //! deadline, and nothing once its circuit breaker is open.
+//!
+//! A complete page is kept in the gateway's [`crate::page_cache`] until an owner's event
+//! changes it (at most `MERCATO_PAGE_CACHE_MAX_AGE_SECS`), so popular pages are answered
+//! from memory, and still answered while an optional owner is down. `x-mercato-cache` says
+//! `hit` or `miss`; `Cache-Control: no-cache` composes the page afresh.
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contracts::catalog::Product;
 use contracts::inventory::{Availability, AvailabilityList};
@@ -21,6 +28,7 @@ use runtime::http::Problem;
 use serde::Deserialize;
 
 use super::Gateway;
+use crate::page_cache::{Page, PageKey};
 
 /// The product itself: the page's only critical part.
 const CATALOG_DEADLINE: Duration = Duration::from_millis(1_000);
@@ -69,6 +77,7 @@ async fn optional<T: serde::de::DeserializeOwned>(
 pub(crate) async fn get(
     State(gateway): State<Gateway>,
     Path(reference): Path<String>,
+    headers: HeaderMap,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
@@ -77,7 +86,18 @@ pub(crate) async fn get(
         )
         .into_response();
     };
-    let call = Call::get(format!("/v1/products/{}", encode(&reference))).timeout(CATALOG_DEADLINE);
+    let currency = query.currency.unwrap_or(Currency::Eur);
+    let key = PageKey { reference, currency, customer_group: query.customer_group };
+    // `Cache-Control: no-cache` asks for the page as the owners see it now (a hard reload).
+    let fresh = headers.get_all(header::CACHE_CONTROL).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("no-cache")));
+    let ticket = match &gateway.pages {
+        Some(pages) => match pages.get(&key).filter(|_| !fresh) {
+            Some(body) => return respond(body, &[], "hit"),
+            None => Some(pages.ticket()),
+        },
+        None => None,
+    };
+    let call = Call::get(format!("/v1/products/{}", encode(&key.reference))).timeout(CATALOG_DEADLINE);
     let product: Product = match gateway.client.send("catalog", call).await {
         Ok(reply) if reply.status == StatusCode::NOT_FOUND => {
             return Problem::not_found("No product has that id or slug.").into_response();
@@ -90,9 +110,8 @@ pub(crate) async fn get(
     };
     let skus: Vec<String> = product.variants.iter().map(|v| encode(v.sku.as_str())).collect();
     let sku_list = skus.join(",");
-    let currency = query.currency.unwrap_or(Currency::Eur);
     let mut price_path = format!("/v1/prices?sku={sku_list}&currency={}", currency.code());
-    if let Some(group) = &query.customer_group {
+    if let Some(group) = &key.customer_group {
         price_path.push_str(&format!("&customer_group={}", encode(group)));
     }
     let prices = optional::<SkuPrices>(&gateway, "pricing", Call::get(price_path).timeout(PRICE_AND_STOCK_DEADLINE));
@@ -107,7 +126,16 @@ pub(crate) async fn get(
         Call::get(format!("/v1/recommendations?product_id={}&limit=8", product.id)).timeout(RECOMMENDATIONS_DEADLINE),
     );
     let (prices, stock, recommendations) = futures::join!(prices, stock, recommendations);
-    render(product, prices.map(|p| p.data), stock.map(|s| s.data), recommendations.map(|r| r.data))
+    let product_id = product.id.to_string();
+    let skus = product.variants.iter().map(|v| v.sku.to_string()).collect();
+    let (body, degraded) =
+        compose(product, prices.map(|p| p.data), stock.map(|s| s.data), recommendations.map(|r| r.data));
+    if let (Some(pages), Some(ticket)) = (&gateway.pages, ticket)
+        && degraded.is_empty()
+    {
+        pages.put(ticket, key, Page { body: body.clone(), product_id, skus });
+    }
+    respond(body, &degraded, "miss")
 }
 
 /// The page of `product` as sent: what each optional dependency answered, or (`Err`) the name
@@ -119,6 +147,17 @@ pub fn render(
     availability: Result<Vec<Availability>, &'static str>,
     recommendations: Result<Vec<Recommendation>, &'static str>,
 ) -> Response {
+    let (body, degraded) = compose(product, prices, availability, recommendations);
+    respond(body, &degraded, "miss")
+}
+
+/// The page's JSON body, and the dependencies it had to leave out.
+fn compose(
+    product: Product,
+    prices: Result<Vec<SkuPrice>, &'static str>,
+    availability: Result<Vec<Availability>, &'static str>,
+    recommendations: Result<Vec<Recommendation>, &'static str>,
+) -> (Bytes, Vec<String>) {
     let mut degraded = Vec::new();
     let prices: Vec<SkuPrice> = prices.unwrap_or_else(|service| {
         degraded.push(service.to_owned());
@@ -126,9 +165,16 @@ pub fn render(
     });
     let availability = availability.map_err(|s| degraded.push(s.to_owned())).ok();
     let recommendations = recommendations.map_err(|s| degraded.push(s.to_owned())).ok();
-    let mut response =
-        axum::Json(ProductPage { product, prices, availability, recommendations, degraded: degraded.clone() })
-            .into_response();
+    let page = ProductPage { product, prices, availability, recommendations, degraded: degraded.clone() };
+    // Serialising plain data types to memory cannot fail.
+    let body = serde_json::to_vec(&page).map(Bytes::from).unwrap_or_default();
+    (body, degraded)
+}
+
+/// The page as an HTTP answer; `cache` says whether it came from the gateway's memory.
+fn respond(body: Bytes, degraded: &[String], cache: &'static str) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    response.headers_mut().insert("x-mercato-cache", HeaderValue::from_static(cache));
     if !degraded.is_empty()
         && let Ok(value) = HeaderValue::from_str(&degraded.join(","))
     {

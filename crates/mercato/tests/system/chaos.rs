@@ -33,8 +33,11 @@ async fn gateway_metrics(shop: &Shop) -> String {
     shop.p.get("/metrics").await.text().await.unwrap_or_default()
 }
 
+/// The product page composed afresh (`no-cache`): a page cached before the fault would
+/// still answer, which is what the cache is for, but these tests are about composing one.
 async fn product_page(shop: &Shop, slug: &str) -> Value {
-    let r = shop.p.get(&format!("/api/v1/product-pages/{slug}")).await;
+    let url = shop.url(&format!("/api/v1/product-pages/{slug}"));
+    let r = shop.p.http.get(url).header("cache-control", "no-cache").send().await.expect("sent");
     assert_eq!(r.status(), StatusCode::OK, "the product page must survive");
     r.json().await.expect("json")
 }

@@ -25,8 +25,20 @@ async fn get(shop: &Shop, path: &str) -> reqwest::Response {
 
 /// Browsing, cart and checkout with `service` unavailable; `n` makes the checkout key unique.
 async fn shop_still_works(shop: &Shop, service: &str, how: &str) {
+    // From the gateway's cache, if the page was composed before the fault...
     let r = get(shop, "/api/v1/product-pages/p-dg-1").await;
     assert_eq!(r.status(), StatusCode::OK, "product page with {service} {how}");
+    // ...and composed now, as a page never seen before would be.
+    let r = shop
+        .p
+        .http
+        .get(shop.url("/api/v1/product-pages/p-dg-1"))
+        .header("cache-control", "no-cache")
+        .timeout(HANG)
+        .send()
+        .await
+        .expect("product page");
+    assert_eq!(r.status(), StatusCode::OK, "product page composed with {service} {how}");
     let degraded = r.headers().get("x-mercato-degraded").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let page: Value = r.json().await.expect("json");
     assert_eq!(page["product"]["slug"], "p-dg-1");

@@ -1,5 +1,7 @@
 //! The gateway on its own: its edge behaviour when upstreams are missing or refuse
-//! connections. Routing to real services is covered by the system tests.
+//! connections, and its product-page cache against fake owners (`pages`). Owners whose events
+//! the gateway watches (catalog, pricing, inventory) see background calls that would also
+//! move their breakers, so the edge tests use orders. Routing to real services is covered by the system tests.
 
 use std::net::TcpListener;
 
@@ -20,11 +22,11 @@ async fn gateway(upstreams: String) -> TestService {
 
 #[tokio::test]
 async fn an_unreachable_owner_is_a_clean_503_with_retry_after() {
-    let gw = gateway(format!("catalog={}", closed_port())).await;
-    let response = gw.get("/api/v1/products").await;
+    let gw = gateway(format!("orders={}", closed_port())).await;
+    let response = gw.get("/api/v1/orders").await;
     assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("2"));
     let p = problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
-    assert!(p["detail"].as_str().is_some_and(|d| d.contains("catalog")));
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("orders")));
     assert!(p["request_id"].is_string(), "a 5xx carries the request id");
 }
 
@@ -39,10 +41,10 @@ async fn an_unconfigured_owner_is_503_and_unknown_resources_are_404() {
 
 #[tokio::test]
 async fn the_circuit_opens_after_repeated_failures() {
-    let gw = gateway(format!("catalog={}", closed_port())).await;
+    let gw = gateway(format!("orders={}", closed_port())).await;
     let mut details = Vec::new();
     for _ in 0..8 {
-        let p = problem(gw.get("/api/v1/products").await, StatusCode::SERVICE_UNAVAILABLE).await;
+        let p = problem(gw.get("/api/v1/orders").await, StatusCode::SERVICE_UNAVAILABLE).await;
         details.push(p["detail"].as_str().unwrap_or_default().to_owned());
     }
     assert!(details.last().is_some_and(|d| d.contains("paused")), "{details:?}");
@@ -51,7 +53,7 @@ async fn the_circuit_opens_after_repeated_failures() {
         metrics
             .lines()
             .any(|l| l.starts_with("client_circuit_transitions_total")
-                && l.contains("dependency=\"catalog\",to=\"open\"")),
+                && l.contains("dependency=\"orders\",to=\"open\"")),
         "{metrics}"
     );
 }
@@ -70,3 +72,5 @@ async fn requests_get_a_request_id_and_keep_a_valid_one() {
         .expect("sent");
     assert_eq!(kept.headers()["x-request-id"], "req-abc-123");
 }
+
+mod pages;
