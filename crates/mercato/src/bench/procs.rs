@@ -1,7 +1,12 @@
-//! CPU time and resident memory of the platform's processes, read from `/proc` (Linux) for
+//! CPU time and memory of the platform's processes, read from `/proc` (Linux) for
 //! the pids the supervisor reports, plus the supervisor, this load generator (it shares the
 //! machine) and the machine as a whole. Elsewhere, or for a process that is gone, the numbers
 //! are simply missing.
+//!
+//! Memory is shown two ways. RSS counts every page a process maps, so the pages of the one
+//! `mercato` binary all services run (15–20 MiB each) count once per process. PSS shares each
+//! page among the processes mapping it, so the platform's PSS adds up to the memory it
+//! really occupies.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +38,7 @@ pub struct Sample {
 struct PidStat {
     cpu_ticks: u64,
     rss_kib: u64,
+    pss_kib: u64,
 }
 
 /// The machine's CPU time, in ticks: all of it, and the idle part.
@@ -70,6 +76,9 @@ pub struct ProcessUsage {
     pub rss_before_mib: f64,
     /// Resident memory when the window closed, MiB.
     pub rss_after_mib: f64,
+    /// Proportional set size when the window closed (shared pages divided among the
+    /// processes sharing them), MiB.
+    pub pss_after_mib: f64,
     /// False when a process was missing from a reading (it exited or was restarted).
     pub complete: bool,
 }
@@ -104,13 +113,14 @@ impl Watched {
             .iter()
             .map(|(name, pids)| {
                 let mut complete = true;
-                let (mut ticks, mut rss_before, mut rss_after) = (0, 0, 0);
+                let (mut ticks, mut rss_before, mut rss_after, mut pss_after) = (0, 0, 0, 0);
                 for pid in pids {
                     match (before.pids.get(pid), open.pids.get(pid), close.pids.get(pid)) {
                         (Some(b), Some(o), Some(c)) => {
                             ticks += c.cpu_ticks.saturating_sub(o.cpu_ticks);
                             rss_before += b.rss_kib;
                             rss_after += c.rss_kib;
+                            pss_after += c.pss_kib;
                         }
                         _ => complete = false,
                     }
@@ -123,6 +133,7 @@ impl Watched {
                     cpu_percent: if window_s > 0.0 { 100.0 * cpu_s / window_s } else { 0.0 },
                     rss_before_mib: rss_before as f64 / 1024.0,
                     rss_after_mib: rss_after as f64 / 1024.0,
+                    pss_after_mib: pss_after as f64 / 1024.0,
                     complete,
                 }
             })
@@ -146,33 +157,40 @@ impl Usage {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "  {:<14} {:>5} {:>7} {:>9} {:>11} {:>10}",
-            "PROCESS", "PIDS", "CPU s", "CPU %", "RSS before", "RSS after"
+            "  {:<15} {:>5} {:>7} {:>9} {:>11} {:>10} {:>10}",
+            "PROCESS", "PIDS", "CPU s", "CPU %", "RSS before", "RSS after", "PSS after"
         );
         for p in &self.processes {
             let _ = writeln!(
                 out,
-                "  {:<14} {:>5} {:>7.2} {:>8.0}% {:>7.1} MiB {:>6.1} MiB{}",
+                "  {:<15} {:>5} {:>7.2} {:>8.0}% {:>7.1} MiB {:>6.1} MiB {:>6.1} MiB{}",
                 p.name,
                 p.pids.len(),
                 p.cpu_s,
                 p.cpu_percent,
                 p.rss_before_mib,
                 p.rss_after_mib,
+                p.pss_after_mib,
                 if p.complete { "" } else { "  (a process exited)" }
             );
         }
+        let platform: Vec<&ProcessUsage> = self.processes.iter().filter(|p| p.name != "bench").collect();
+        let (rss, pss) = platform.iter().fold((0.0, 0.0), |(r, s), p| (r + p.rss_after_mib, s + p.pss_after_mib));
+        let _ =
+            writeln!(out, "  platform (services and supervisor) after the window: RSS {rss:.0} MiB, PSS {pss:.0} MiB");
         let busy = self.machine_busy_percent.map_or_else(|| "?".into(), |b| format!("{b:.0}"));
         let _ = writeln!(out, "  machine: {} cores, {busy}% busy during the window (CPU % is of one core)", self.cores);
         out
     }
 }
 
-/// utime + stime and VmRSS of `pid`.
+/// utime + stime, VmRSS and PSS of `pid`.
 fn read_pid(pid: u32) -> Option<PidStat> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    Some(PidStat { cpu_ticks: cpu_ticks(&stat)?, rss_kib: rss_kib(&status)? })
+    // smaps_rollup exists since Linux 4.14; without it PSS reads as zero.
+    let pss_kib = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok().and_then(|r| kib(&r, "Pss:"));
+    Some(PidStat { cpu_ticks: cpu_ticks(&stat)?, rss_kib: kib(&status, "VmRSS:")?, pss_kib: pss_kib.unwrap_or(0) })
 }
 
 /// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line. The command name (field 2)
@@ -186,9 +204,9 @@ fn cpu_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// `VmRSS` of a `/proc/<pid>/status`, KiB.
-fn rss_kib(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+/// The KiB of the `field` line (`VmRSS:`, `Pss:`) of a `/proc/<pid>/status` or `smaps_rollup`.
+fn kib(text: &str, field: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -209,13 +227,14 @@ fn machine_times(stat: &str) -> Option<CpuTimes> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_ticks, machine_times, rss_kib};
+    use super::{cpu_ticks, kib, machine_times};
 
     #[test]
     fn proc_files_are_parsed() {
         let stat = "4242 (mercato service) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 99 1 2 3";
         assert_eq!(cpu_ticks(stat), Some(325));
-        assert_eq!(rss_kib("Name:\tmercato\nVmRSS:\t   52344 kB\nThreads:\t12\n"), Some(52344));
+        assert_eq!(kib("Name:\tmercato\nVmRSS:\t   52344 kB\nThreads:\t12\n", "VmRSS:"), Some(52344));
+        assert_eq!(kib("Rss:               21876 kB\nPss:                7262 kB\n", "Pss:"), Some(7262));
         let machine = machine_times("cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n").expect("cpu line");
         assert_eq!((machine.total, machine.idle), (1000, 845));
     }
