@@ -13,7 +13,11 @@
 //! A page composed while an event about it arrives must not be stored with the old data.
 //! Each miss therefore takes a [`Ticket`] before it asks the owners, and the page is kept
 //! only if no change since the ticket touches it (recent changes are remembered for that).
-//! Degraded pages are never stored: they would hide a recovered owner.
+//!
+//! A degraded page (an optional owner did not answer) is kept for [`DEGRADED_MAX_AGE`] only:
+//! long enough that a slow owner is asked once a second per page rather than for every
+//! shopper (otherwise an owner slowed by load would keep the cache empty and the load high),
+//! short enough that its recovery shows at once.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::num::NonZeroUsize;
@@ -31,6 +35,9 @@ pub const SOURCES: [&str; 3] = ["catalog", "pricing", "inventory"];
 /// How many recent changes are remembered to vet the pages composed meanwhile; a page whose
 /// composition outlasted that many changes is not stored.
 const RECENT_CHANGES: usize = 1024;
+
+/// How long a degraded page is kept.
+pub const DEGRADED_MAX_AGE: Duration = Duration::from_secs(1);
 
 /// A page is asked for by id and by slug.
 const ALIASES_PER_PAGE: NonZeroUsize = NonZeroUsize::new(2).expect("two is not zero");
@@ -55,6 +62,8 @@ pub struct Page {
     pub product_id: String,
     /// Its variants' SKUs.
     pub skus: Vec<String>,
+    /// The optional owners it lacks.
+    pub degraded: Vec<String>,
 }
 
 /// A change an owner announced.
@@ -155,12 +164,14 @@ impl PageCache {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The stored body of `key`, if there is a fresh one.
-    pub fn get(&self, key: &PageKey) -> Option<Bytes> {
+    /// The stored body of `key` and what it lacks, if there is a fresh one.
+    pub fn get(&self, key: &PageKey) -> Option<(Bytes, Vec<String>)> {
         let mut inner = self.lock();
         let stored = inner.aliases.get(&key.reference).map(|product_id| StoredKey::of(key, product_id));
         let fresh = match stored.as_ref().and_then(|stored| inner.pages.get(stored)) {
-            Some(page) if page.at.elapsed() <= self.max_age => Some(page.page.body.clone()),
+            Some(stored) if stored.at.elapsed() <= self.max_age_of(&stored.page) => {
+                Some((stored.page.body.clone(), stored.page.degraded.clone()))
+            }
             Some(_) => {
                 stored.map(|stored| inner.pages.pop(&stored));
                 None
@@ -171,6 +182,10 @@ impl PageCache {
         metrics::counter!("gateway_page_cache_total", "result" => if fresh.is_some() { "hit" } else { "miss" })
             .increment(1);
         fresh
+    }
+
+    fn max_age_of(&self, page: &Page) -> Duration {
+        if page.degraded.is_empty() { self.max_age } else { self.max_age.min(DEGRADED_MAX_AGE) }
     }
 
     /// A ticket for a page about to be composed.
@@ -271,6 +286,7 @@ mod tests {
             body: Bytes::from(format!("{{\"id\":\"{id}\"}}")),
             product_id: id.into(),
             skus: skus.iter().map(|s| (*s).into()).collect(),
+            degraded: Vec::new(),
         }
     }
 
@@ -335,7 +351,7 @@ mod tests {
         watches[0].event(&event("product.updated", "p1"));
         assert!(cache.lock().aliases.is_empty(), "the slug may now name another product");
         assert!(cache.put(cache.ticket(), key("shirt"), page("p2", &["B"])));
-        assert_eq!(cache.get(&key("shirt")).as_deref(), Some(&b"{\"id\":\"p2\"}"[..]));
+        assert_eq!(cache.get(&key("shirt")).map(|(body, _)| body), Some(Bytes::from_static(b"{\"id\":\"p2\"}")));
     }
 
     #[test]
@@ -369,6 +385,16 @@ mod tests {
             watches[2].event(&event("stock.changed", &format!("X{i}")));
         }
         assert!(!cache.put(ticket, key("p1"), page("p1", &["A"])));
+    }
+
+    #[test]
+    fn a_degraded_page_is_kept_one_second_at_most() {
+        let (cache, _watches) = followed_cache();
+        let degraded = Page { degraded: vec!["recommendations".into()], ..page("p1", &["A"]) };
+        assert!(cache.put(cache.ticket(), key("p1"), degraded));
+        assert_eq!(cache.get(&key("p1")).map(|(_, d)| d), Some(vec!["recommendations".to_owned()]));
+        cache.lock().pages.iter_mut().for_each(|(_, stored)| stored.at -= DEGRADED_MAX_AGE);
+        assert!(cache.get(&key("p1")).is_none());
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub(crate) async fn get(
     let fresh = headers.get_all(header::CACHE_CONTROL).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("no-cache")));
     let ticket = match &gateway.pages {
         Some(pages) => match pages.get(&key).filter(|_| !fresh) {
-            Some(body) => return respond(body, &[], "hit"),
+            Some((body, degraded)) => return respond(body, &degraded, "hit"),
             None => Some(pages.ticket()),
         },
         None => None,
@@ -130,10 +130,8 @@ pub(crate) async fn get(
     let skus = product.variants.iter().map(|v| v.sku.to_string()).collect();
     let (body, degraded) =
         compose(product, prices.map(|p| p.data), stock.map(|s| s.data), recommendations.map(|r| r.data));
-    if let (Some(pages), Some(ticket)) = (&gateway.pages, ticket)
-        && degraded.is_empty()
-    {
-        pages.put(ticket, key, Page { body: body.clone(), product_id, skus });
+    if let (Some(pages), Some(ticket)) = (&gateway.pages, ticket) {
+        pages.put(ticket, key, Page { body: body.clone(), product_id, skus, degraded: degraded.clone() });
     }
     respond(body, &degraded, "miss")
 }
