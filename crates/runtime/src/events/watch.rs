@@ -11,11 +11,14 @@ use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 
-use super::consumer::Backoff;
+use super::consumer::{Backoff, LINGER};
 use super::envelope::Event;
 use super::feed::FeedPage;
 use super::nats::NatsEnv;
 use crate::client::{Call, ServiceClient};
+
+/// Events asked for per feed poll.
+const WATCH_PAGE: usize = 500;
 
 /// Keeps an in-memory view in step with one producer's events.
 pub trait Watcher: Send + Sync + 'static {
@@ -59,7 +62,7 @@ impl WatchTask {
         while !shutdown.is_cancelled() {
             let path = match position {
                 None => "/v1/events?latest=true".to_owned(),
-                Some(after) => format!("/v1/events?after={after}&limit=500&wait=5"),
+                Some(after) => format!("/v1/events?after={after}&limit={WATCH_PAGE}&wait=5"),
             };
             let call = Call::get(path).timeout(Duration::from_secs(8)).internal();
             let page = tokio::select! {
@@ -77,6 +80,9 @@ impl WatchTask {
                         self.watcher.event(event);
                     }
                     position = Some(page.next);
+                    if !page.data.is_empty() && page.data.len() < WATCH_PAGE {
+                        pause(shutdown, LINGER).await;
+                    }
                 }
                 Err(err) => {
                     if following {
