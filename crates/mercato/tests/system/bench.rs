@@ -58,6 +58,7 @@ fn assert_clean(result: &Value) {
         assert!(measured.contains(&service), "{service} missing from {measured:?}");
     }
     assert!(processes.iter().all(|p| p["rss_after_mib"].as_f64() > Some(0.0)), "{result:#}");
+    assert!(processes.iter().all(|p| p["pss_after_mib"].as_f64() > Some(0.0)), "{result:#}");
 }
 
 fn archived(dir: &Path, key: &str) -> usize {
