@@ -25,7 +25,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use contracts::EventType as _;
+use contracts::catalog::{ProductArchived, ProductCreated, ProductUpdated};
+use contracts::inventory::StockChanged;
 use contracts::money::Currency;
+use contracts::pricing::PriceChanged;
 use lru::LruCache;
 use runtime::events::{Event, Watcher};
 
@@ -75,10 +79,13 @@ enum Change {
 
 impl Change {
     fn of(event: &Event) -> Option<Change> {
-        match event.event_type.as_str() {
-            "product.created" | "product.updated" | "product.archived" => Some(Change::Product(event.subject.clone())),
-            "price.changed" | "stock.changed" => Some(Change::Sku(event.subject.clone())),
-            _ => None,
+        let kind = event.event_type.as_str();
+        if [ProductCreated::TYPE, ProductUpdated::TYPE, ProductArchived::TYPE].contains(&kind) {
+            Some(Change::Product(event.subject.clone()))
+        } else if [PriceChanged::TYPE, StockChanged::TYPE].contains(&kind) {
+            Some(Change::Sku(event.subject.clone()))
+        } else {
+            None
         }
     }
 
@@ -404,7 +411,7 @@ mod tests {
             cache.watcher(source).live();
         }
         assert!(cache.put(cache.ticket(), key("p1"), page("p1", &["A"])));
-        std::thread::sleep(Duration::from_millis(2));
+        cache.lock().pages.iter_mut().for_each(|(_, stored)| stored.at -= Duration::from_millis(1));
         assert!(cache.get(&key("p1")).is_none());
     }
 }
