@@ -31,9 +31,10 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
-use crate::domain::request::SearchRequest;
-use crate::domain::results::{self, Candidate};
-use crate::domain::{IndexedProduct, ProductDoc};
+use crate::domain::IndexedProduct;
+use crate::domain::request::{AnswerKey, SearchRequest};
+use crate::domain::results::{Answer, Candidate};
+use crate::product_docs::ProductDocs;
 
 const TEXT_ANALYZER: &str = "mercato_text";
 const SKU_ANALYZER: &str = "mercato_sku";
@@ -189,13 +190,46 @@ impl SegmentCollector for SegmentKeys {
     }
 }
 
-/// What one search reads: a searcher and the documents of the same moment.
+/// Most hits a snapshot keeps in all its answers (24 bytes each: about 12 MiB); the least
+/// recently used answers go first.
+const KEPT_HITS: usize = 500_000;
+/// Answers with more hits than this are computed afresh each time.
+const MAX_KEPT_HITS: usize = KEPT_HITS / 4;
+
+/// Answers a snapshot keeps, and their hits in all.
+struct Kept {
+    answers: lru::LruCache<AnswerKey, Arc<Answer>>,
+    hits: usize,
+}
+
+impl Kept {
+    fn put(&mut self, key: AnswerKey, answer: Arc<Answer>) {
+        while self.hits + answer.len() > KEPT_HITS {
+            let Some((_, old)) = self.answers.pop_lru() else { break };
+            self.hits -= old.len();
+        }
+        self.hits += answer.len();
+        if let Some(old) = self.answers.put(key, answer) {
+            self.hits -= old.len();
+        }
+    }
+}
+
+/// What one search reads: a searcher and the documents of the same moment, and the answers
+/// already computed from them.
+///
+/// A listing without words, or a facet count, touches every product it matches: O(catalog)
+/// for a category page of a large shop. The answer (filtered, counted, sorted) only changes
+/// when the index does, so a snapshot keeps the latest: the next page, and
+/// the next shopper asking the same, are cut from it (at most [`KEPT_HITS`] hits in all). A change publishes a new snapshot,
+/// which starts with none, so a kept answer is never stale.
 pub struct Snapshot {
     searcher: Searcher,
-    docs: Arc<HashMap<u64, Arc<ProductDoc>>>,
+    docs: ProductDocs,
     fields: Fields,
     /// The last change (`search_changes.seq`) the index includes.
     pub position: i64,
+    kept: Mutex<Kept>,
 }
 
 impl Snapshot {
@@ -209,11 +243,27 @@ impl Snapshot {
         self.docs.is_empty()
     }
 
+    /// The answer to `request` (all its pages), kept or computed.
+    pub fn answer(&self, request: &SearchRequest) -> Result<Arc<Answer>, IndexError> {
+        let key = request.answer_key();
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner).answers.get(&key).cloned();
+        metrics::counter!("search_answers_total", "result" => if kept.is_some() { "kept" } else { "computed" })
+            .increment(1);
+        if let Some(answer) = kept {
+            return Ok(answer);
+        }
+        let answer = Arc::new(Answer::compute(request, &self.candidates(&request.q)?));
+        if answer.len() <= MAX_KEPT_HITS {
+            self.kept.lock().unwrap_or_else(PoisonError::into_inner).put(key, answer.clone());
+        }
+        Ok(answer)
+    }
+
     /// Every product `q` matches, with its score; every product for an empty `q`.
     pub fn candidates(&self, q: &str) -> Result<Vec<Candidate>, IndexError> {
         let query = self.query(q)?;
         let hits = self.searcher.search(query.as_ref(), &Keys)?;
-        Ok(hits.into_iter().filter_map(|(key, score)| self.docs.get(&key).map(|doc| (doc.clone(), score))).collect())
+        Ok(hits.into_iter().filter_map(|(key, score)| self.docs.get(key).map(|doc| (doc.clone(), score))).collect())
     }
 
     fn query(&self, q: &str) -> tantivy::Result<Box<dyn Query>> {
@@ -290,7 +340,7 @@ struct Writer {
     fields: Fields,
     keys: HashMap<ProductId, u64>,
     next_key: u64,
-    docs: HashMap<u64, Arc<ProductDoc>>,
+    docs: ProductDocs,
     /// A hash of each indexed product's words: a change that leaves them alone (a price, a
     /// stock level) updates the product's record without touching the full-text index.
     words: HashMap<ProductId, u64>,
@@ -329,7 +379,7 @@ impl Writer {
             fields,
             keys: HashMap::new(),
             next_key: 1,
-            docs: HashMap::new(),
+            docs: ProductDocs::default(),
             words: HashMap::new(),
             dirty: false,
             position,
@@ -391,7 +441,7 @@ impl Writer {
     fn remove(&mut self, id: &ProductId) {
         if let Some(key) = self.keys.remove(id) {
             self.writer.delete_term(Term::from_field_u64(self.fields.key, key));
-            self.docs.remove(&key);
+            self.docs.remove(key);
             self.words.remove(id);
             self.dirty = true;
         }
@@ -409,9 +459,10 @@ impl Writer {
     fn snapshot(&self) -> Snapshot {
         Snapshot {
             searcher: self.reader.searcher(),
-            docs: Arc::new(self.docs.clone()),
+            docs: self.docs.clone(),
             fields: self.fields,
             position: self.position,
+            kept: Mutex::new(Kept { answers: lru::LruCache::unbounded(), hits: 0 }),
         }
     }
 }
@@ -498,9 +549,7 @@ impl SearchIndex {
 
     /// Answers a search from the current snapshot.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
-        let snapshot = self.snapshot();
-        let candidates = snapshot.candidates(&request.q)?;
-        Ok(results::answer(request, candidates))
+        Ok(self.snapshot().answer(request)?.page(request))
     }
 }
 
@@ -513,6 +562,7 @@ mod tests {
 
     use super::*;
     use crate::domain::IndexedVariant;
+    use crate::domain::cursor::SortKey;
 
     fn product(name: &str, category: &str, description: &str, sku: &str) -> IndexedProduct {
         IndexedProduct {
@@ -572,6 +622,41 @@ mod tests {
         assert_eq!(names(&index, "trousers")[0], "Linen Trousers");
         let linen = names(&index, "linen");
         assert_eq!(linen.len(), 2);
+    }
+
+    #[test]
+    fn a_kept_answer_serves_every_page_and_a_change_replaces_it() {
+        let mut products: Vec<IndexedProduct> =
+            (0..30).map(|i| product(&format!("Shirt {i:02}"), "Shirts", "cotton", &format!("S-{i:02}"))).collect();
+        products.push(product("Chino", "Trousers", "cotton", "C-1"));
+        let index = SearchIndex::build(&products, 1).expect("builds");
+        let request = |after: Option<SortKey>| SearchRequest {
+            categories: vec!["shirts".into()],
+            sort: contracts::search::SearchSort::Name,
+            limit: 20,
+            after,
+            ..SearchRequest::default()
+        };
+        let first = index.search(&request(None)).expect("searches");
+        let snapshot = index.snapshot();
+        let kept = snapshot.answer(&request(None)).expect("answers");
+        assert!(Arc::ptr_eq(&kept, &snapshot.answer(&request(None)).expect("answers")), "the second ask is kept");
+        assert_eq!((first.total, first.data.len()), (30, 20));
+        assert_eq!(first.facets.category.iter().map(|f| f.count).collect::<Vec<_>>(), [30, 1]);
+        let cursor = first.next.as_deref().expect("a next page");
+        let after = crate::domain::cursor::decode(cursor, contracts::search::SearchSort::Name).expect("cursor");
+        let second = index.search(&request(Some(after))).expect("searches");
+        let names: Vec<&str> = second.data.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, (20..30).map(|i| format!("Shirt {i:02}")).collect::<Vec<_>>());
+        assert!(second.next.is_none());
+
+        products[0].name = "Zebra Shirt".into();
+        products[1].category = Some(HitCategory { slug: "trousers".into(), name: "Trousers".into() });
+        assert!(index.apply(1, 2, &products[..2], &[]).expect("applies"));
+        let changed = index.search(&request(None)).expect("searches");
+        assert_eq!(changed.total, 29);
+        assert_eq!(changed.data[0].name, "Shirt 02");
+        assert_eq!(changed.facets.category.iter().map(|f| f.count).collect::<Vec<_>>(), [29, 2]);
     }
 
     #[test]

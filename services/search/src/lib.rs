@@ -18,6 +18,7 @@ pub mod domain;
 mod http;
 pub mod index;
 pub mod indexer;
+mod product_docs;
 mod store;
 
 use std::sync::Arc;

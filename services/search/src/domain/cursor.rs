@@ -30,14 +30,18 @@ const NO_PRICE: i64 = i64::MAX;
 impl SortKey {
     /// The key of a hit with `score`, `price` (in the requested currency), name and id.
     pub fn new(sort: SearchSort, score: f32, price: Option<i64>, name_key: &str, id: &str) -> Self {
-        let primary = match sort {
+        Self { primary: Self::primary(sort, score, price), name: name_key.to_owned(), id: id.to_owned() }
+    }
+
+    /// The first part of the key, which depends on the order.
+    pub fn primary(sort: SearchSort, score: f32, price: Option<i64>) -> i64 {
+        match sort {
             // Scores are never negative; the bits of a non-negative float order like the float.
             SearchSort::Relevance => -i64::from(score.max(0.0).to_bits()),
             SearchSort::PriceAsc => price.unwrap_or(NO_PRICE),
             SearchSort::PriceDesc => price.map_or(NO_PRICE, |p| -p),
             SearchSort::Name => 0,
-        };
-        Self { primary, name: name_key.to_owned(), id: id.to_owned() }
+        }
     }
 }
 

@@ -107,8 +107,13 @@ impl IndexedProduct {
             slug: self.slug.clone(),
             name: self.name.clone(),
             name_key: self.name.to_lowercase(),
+            category_key: self.category.as_ref().map(|c| c.slug.to_lowercase()),
             category: self.category.clone(),
-            attributes: self.merged_attributes(),
+            attributes: self
+                .merged_attributes()
+                .into_iter()
+                .map(|(name, values)| (name, values.iter().map(|v| AttributeValue::new(v)).collect()))
+                .collect(),
             prices: self.prices.clone(),
             in_stock: self.available > 0,
         }
@@ -118,6 +123,23 @@ impl IndexedProduct {
 /// An attribute name as filters and facets use it: trimmed, lower-case.
 pub fn normalise(name: &str) -> String {
     name.trim().to_lowercase()
+}
+
+/// An attribute value as shown, and lower-cased as filters and facets compare it (once, here,
+/// rather than for every product at every search).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttributeValue {
+    /// As the product has it.
+    pub shown: String,
+    /// Lower-cased.
+    pub key: String,
+}
+
+impl AttributeValue {
+    /// `shown` and its key.
+    pub fn new(shown: &str) -> Self {
+        Self { shown: shown.to_owned(), key: shown.to_lowercase() }
+    }
 }
 
 /// A searchable product, as kept in memory beside the full-text index.
@@ -133,8 +155,10 @@ pub struct ProductDoc {
     pub name_key: String,
     /// Category.
     pub category: Option<HitCategory>,
+    /// The category's slug lower-cased, as filters compare it.
+    pub category_key: Option<String>,
     /// Attribute values by lower-case name (product and variant attributes together).
-    pub attributes: BTreeMap<String, Vec<String>>,
+    pub attributes: BTreeMap<String, Vec<AttributeValue>>,
     /// Lowest unit price per currency.
     pub prices: BTreeMap<Currency, i64>,
     /// Whether any SKU is available anywhere.

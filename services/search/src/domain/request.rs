@@ -55,6 +55,35 @@ pub struct SearchRequest {
     pub after: Option<SortKey>,
 }
 
+/// What a request's answer depends on: everything but the page (`limit`, `after`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    q: String,
+    categories: Vec<String>,
+    attributes: BTreeMap<String, Vec<String>>,
+    price_min: Option<i64>,
+    price_max: Option<i64>,
+    currency: Currency,
+    in_stock: Option<bool>,
+    sort: SearchSort,
+}
+
+impl SearchRequest {
+    /// The key of this request's answer.
+    pub fn answer_key(&self) -> AnswerKey {
+        AnswerKey {
+            q: self.q.clone(),
+            categories: self.categories.clone(),
+            attributes: self.attributes.clone(),
+            price_min: self.price_min,
+            price_max: self.price_max,
+            currency: self.currency,
+            in_stock: self.in_stock,
+            sort: self.sort,
+        }
+    }
+}
+
 impl Default for SearchRequest {
     fn default() -> Self {
         Self {

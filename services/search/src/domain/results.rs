@@ -6,7 +6,7 @@
 //! there are. One pass does it: a product failing no filter counts everywhere, a product
 //! failing exactly one filter counts only in that filter's facet, any other counts nowhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use contracts::money::{Currency, Money};
@@ -44,14 +44,12 @@ fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<F
         count += 1;
         failed = Some(f);
     };
-    if !request.categories.is_empty()
-        && !doc.category.as_ref().is_some_and(|c| request.categories.contains(&c.slug.to_lowercase()))
+    if !request.categories.is_empty() && !doc.category_key.as_ref().is_some_and(|key| request.categories.contains(key))
     {
         fail(Failed::Category);
     }
     for (name, wanted) in &request.attributes {
-        let has =
-            doc.attributes.get(name).is_some_and(|values| values.iter().any(|v| wanted.contains(&v.to_lowercase())));
+        let has = doc.attributes.get(name).is_some_and(|values| values.iter().any(|v| wanted.contains(&v.key)));
         if !has {
             fail(Failed::Attribute(name));
         }
@@ -75,23 +73,25 @@ fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<F
     }
 }
 
-/// Counts of one facet's values: display value and count, by lower-cased value.
+/// Counts of one facet's values: the value first seen, its label and count, by lower-cased
+/// value; borrowed from the records, so counting allocates nothing per product.
 #[derive(Default)]
-struct Tally {
-    values: BTreeMap<String, (String, Option<String>, u64)>,
+struct Tally<'a> {
+    values: HashMap<&'a str, (&'a str, Option<&'a str>, u64)>,
 }
 
-impl Tally {
-    fn add(&mut self, value: &str, label: Option<&str>) {
-        let entry =
-            self.values.entry(value.to_lowercase()).or_insert_with(|| (value.to_owned(), label.map(str::to_owned), 0));
-        entry.2 += 1;
+impl<'a> Tally<'a> {
+    fn add(&mut self, key: &'a str, value: &'a str, label: Option<&'a str>) {
+        self.values.entry(key).or_insert((value, label, 0)).2 += 1;
     }
 
     /// Most results first, then by value; at most `max`.
     fn into_counts(self, max: usize) -> Vec<FacetCount> {
-        let mut counts: Vec<FacetCount> =
-            self.values.into_values().map(|(value, label, count)| FacetCount { value, label, count }).collect();
+        let mut counts: Vec<FacetCount> = self
+            .values
+            .into_values()
+            .map(|(value, label, count)| FacetCount { value: value.to_owned(), label: label.map(str::to_owned), count })
+            .collect();
         counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         counts.truncate(max);
         counts
@@ -124,86 +124,125 @@ fn price_buckets(counts: [u64; PRICE_BOUNDS.len()], currency: Currency) -> Vec<P
 
 /// Applies `request`'s filters, facets, order and page to the products the full text matched.
 pub fn answer(request: &SearchRequest, candidates: Vec<Candidate>) -> SearchResults {
-    let currency = request.currency;
-    let mut categories = Tally::default();
-    let mut attributes: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut prices = [0u64; PRICE_BOUNDS.len()];
-    let mut availability = AvailabilityCounts::default();
-    let mut hits: Vec<(SortKey, Candidate)> = Vec::new();
+    Answer::compute(request, &candidates).page(request)
+}
 
-    for candidate in &candidates {
-        let doc = &candidate.0;
-        let failed = failures(request, doc);
-        let counts_in = |facet: Failed<'_>| match failed {
-            None => true,
-            Some(Some(only)) => only == facet,
-            Some(None) => false,
+/// What a request's words, filters and order make of the index, before paging: every page
+/// of it is cut from this, so the index can keep it for the next page or the next shopper
+/// (see `Snapshot`). Hits hold only their primary sort value; name and id come from the
+/// record when compared.
+#[derive(Debug)]
+pub struct Answer {
+    hits: Vec<(i64, Candidate)>,
+    facets: SearchFacets,
+}
+
+/// The sort key of a kept hit, borrowed from its record.
+fn key_of((primary, (doc, _)): &(i64, Candidate)) -> (i64, &str, &str) {
+    (*primary, doc.name_key.as_str(), doc.id.as_str())
+}
+
+impl Answer {
+    /// Filters, counts facets and sorts: one pass over the matched products and a sort.
+    pub fn compute(request: &SearchRequest, candidates: &[Candidate]) -> Self {
+        let currency = request.currency;
+        let mut categories = Tally::default();
+        let mut attributes: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
+        let mut prices = [0u64; PRICE_BOUNDS.len()];
+        let mut availability = AvailabilityCounts::default();
+        let mut hits: Vec<(i64, Candidate)> = Vec::new();
+
+        for candidate in candidates {
+            let doc = &candidate.0;
+            let failed = failures(request, doc);
+            let counts_in = |facet: Failed<'_>| match failed {
+                None => true,
+                Some(Some(only)) => only == facet,
+                Some(None) => false,
+            };
+            if counts_in(Failed::Category)
+                && let (Some(category), Some(key)) = (&doc.category, &doc.category_key)
+            {
+                categories.add(key, &category.slug, Some(&category.name));
+            }
+            for (name, values) in &doc.attributes {
+                if counts_in(Failed::Attribute(name)) {
+                    let tally = attributes.entry(name.as_str()).or_default();
+                    values.iter().for_each(|v| tally.add(&v.key, &v.shown, None));
+                }
+            }
+            if counts_in(Failed::Price)
+                && let Some(price) = doc.prices.get(&currency)
+            {
+                prices[bucket(*price)] += 1;
+            }
+            if counts_in(Failed::Stock) {
+                if doc.in_stock {
+                    availability.in_stock += 1;
+                } else {
+                    availability.out_of_stock += 1;
+                }
+            }
+            if failed.is_none() {
+                let primary = SortKey::primary(request.sort, candidate.1, doc.prices.get(&currency).copied());
+                hits.push((primary, candidate.clone()));
+            }
+        }
+
+        hits.sort_by(|a, b| key_of(a).cmp(&key_of(b)));
+        let facets = SearchFacets {
+            category: categories.into_counts(usize::MAX),
+            attributes: attributes
+                .into_iter()
+                .map(|(name, tally)| (name.to_owned(), tally.into_counts(MAX_ATTRIBUTE_VALUES)))
+                .collect(),
+            price: price_buckets(prices, currency),
+            availability,
         };
-        if counts_in(Failed::Category)
-            && let Some(category) = &doc.category
-        {
-            categories.add(&category.slug, Some(&category.name));
-        }
-        for (name, values) in &doc.attributes {
-            if counts_in(Failed::Attribute(name)) {
-                let tally = attributes.entry(name.as_str()).or_default();
-                values.iter().for_each(|v| tally.add(v, None));
-            }
-        }
-        if counts_in(Failed::Price)
-            && let Some(price) = doc.prices.get(&currency)
-        {
-            prices[bucket(*price)] += 1;
-        }
-        if counts_in(Failed::Stock) {
-            if doc.in_stock {
-                availability.in_stock += 1;
-            } else {
-                availability.out_of_stock += 1;
-            }
-        }
-        if failed.is_none() {
-            let key = SortKey::new(
-                request.sort,
-                candidate.1,
-                doc.prices.get(&currency).copied(),
-                &doc.name_key,
-                doc.id.as_str(),
-            );
-            hits.push((key, candidate.clone()));
-        }
+        Self { hits, facets }
     }
 
-    let total = hits.len() as u64;
-    hits.sort_by(|a, b| a.0.cmp(&b.0));
-    let start = request.after.as_ref().map_or(0, |after| hits.partition_point(|(key, _)| key <= after));
-    let page: Vec<&(SortKey, Candidate)> = hits[start..].iter().take(request.limit).collect();
-    let next = (start + page.len() < hits.len())
-        .then(|| page.last().map(|(key, _)| cursor::encode(request.sort, key)))
-        .flatten();
-    let data = page
-        .into_iter()
-        .map(|(_, (doc, score))| SearchHit {
-            product_id: doc.id.clone(),
-            slug: doc.slug.clone(),
-            name: doc.name.clone(),
-            category: doc.category.clone(),
-            price: doc.prices.get(&currency).map(|amount| Money::new(*amount, currency)),
-            in_stock: doc.in_stock,
-            score: *score,
-        })
-        .collect();
+    /// How many products passed the filters.
+    pub fn len(&self) -> usize {
+        self.hits.len()
+    }
 
-    let facets = SearchFacets {
-        category: categories.into_counts(usize::MAX),
-        attributes: attributes
+    /// Whether none did.
+    pub fn is_empty(&self) -> bool {
+        self.hits.is_empty()
+    }
+
+    /// The page `request` asks for (its `after` and `limit`).
+    pub fn page(&self, request: &SearchRequest) -> SearchResults {
+        let currency = request.currency;
+        let hits = &self.hits;
+        let start = request.after.as_ref().map_or(0, |after| {
+            let after = (after.primary, after.name.as_str(), after.id.as_str());
+            hits.partition_point(|hit| key_of(hit) <= after)
+        });
+        let page: Vec<&(i64, Candidate)> = hits[start..].iter().take(request.limit).collect();
+        let next = (start + page.len() < hits.len())
+            .then(|| {
+                page.last().map(|&(primary, (doc, _))| {
+                    let key = SortKey { primary: *primary, name: doc.name_key.clone(), id: doc.id.as_str().to_owned() };
+                    cursor::encode(request.sort, &key)
+                })
+            })
+            .flatten();
+        let data = page
             .into_iter()
-            .map(|(name, tally)| (name.to_owned(), tally.into_counts(MAX_ATTRIBUTE_VALUES)))
-            .collect(),
-        price: price_buckets(prices, currency),
-        availability,
-    };
-    SearchResults { data, facets, total, next }
+            .map(|(_, (doc, score))| SearchHit {
+                product_id: doc.id.clone(),
+                slug: doc.slug.clone(),
+                name: doc.name.clone(),
+                category: doc.category.clone(),
+                price: doc.prices.get(&currency).map(|amount| Money::new(*amount, currency)),
+                in_stock: doc.in_stock,
+                score: *score,
+            })
+            .collect();
+        SearchResults { data, facets: self.facets.clone(), total: hits.len() as u64, next }
+    }
 }
 
 #[cfg(test)]
@@ -212,10 +251,11 @@ mod tests {
     use contracts::search::{HitCategory, SearchSort};
 
     use super::*;
+    use crate::domain::AttributeValue;
 
     fn doc(name: &str, category: &str, color: &str, eur: Option<i64>, in_stock: bool) -> Candidate {
         let mut attributes = BTreeMap::new();
-        attributes.insert("color".to_owned(), vec![color.to_owned()]);
+        attributes.insert("color".to_owned(), vec![AttributeValue::new(color)]);
         let prices = eur.map(|p| (Currency::Eur, p)).into_iter().collect();
         let doc = ProductDoc {
             id: ProductId::generate(),
@@ -223,6 +263,7 @@ mod tests {
             name: name.to_owned(),
             name_key: name.to_lowercase(),
             category: Some(HitCategory { slug: category.to_owned(), name: category.to_uppercase() }),
+            category_key: Some(category.to_lowercase()),
             attributes,
             prices,
             in_stock,
