@@ -10,6 +10,11 @@
 //! the two vectors with today's idf (norms included, so answers never depend on the order
 //! products arrived in, and a rebuilt model answers as the live one did).
 //!
+//! Scoring needs every candidate's norm, which depends on the idf of each of its words:
+//! computed live that is a logarithm per word per candidate, most of a `similar` call.
+//! [`ContentIndex::refresh`] computes the idf table and every norm once after a batch of
+//! changes, with the same formulas, so answers are the same either way.
+//!
 //! Archived products keep their vector (so "similar to" an archived product still answers)
 //! but leave the inverted index (so they are never a candidate).
 
@@ -29,6 +34,8 @@ pub const MAX_CANDIDATES: usize = 8_000;
 struct Doc {
     terms: Vec<(u32, f32)>,
     listed: bool,
+    /// The vector's norm as of the last refresh.
+    norm: f32,
 }
 
 /// The TF-IDF vectors and the inverted index.
@@ -39,6 +46,9 @@ pub struct ContentIndex {
     postings: Vec<Vec<(Item, f32)>>,
     docs: HashMap<Item, Doc>,
     listed: usize,
+    /// Every word's idf as of the last refresh; `None` while changes are not yet refreshed,
+    /// when idf and norms are computed as they are needed.
+    idf: Option<Vec<f32>>,
 }
 
 fn term_frequencies(record: &ProductRecord) -> HashMap<String, f32> {
@@ -69,6 +79,27 @@ impl ContentIndex {
         terms.iter().map(|&(t, tf)| (tf * self.idf(t)).powi(2)).sum::<f32>().sqrt()
     }
 
+    fn current_idf(&self, term: u32) -> f32 {
+        match &self.idf {
+            Some(table) => table[term as usize],
+            None => self.idf(term),
+        }
+    }
+
+    fn current_norm(&self, doc: &Doc) -> f32 {
+        if self.idf.is_some() { doc.norm } else { self.norm(&doc.terms) }
+    }
+
+    /// Computes every word's idf and every product's norm, so that `similar` looks them up
+    /// until the next change. Call it after a batch of upserts.
+    pub fn refresh(&mut self) {
+        let table: Vec<f32> = (0..self.postings.len()).map(|t| self.idf(t as u32)).collect();
+        for doc in self.docs.values_mut() {
+            doc.norm = doc.terms.iter().map(|&(t, tf)| (tf * table[t as usize]).powi(2)).sum::<f32>().sqrt();
+        }
+        self.idf = Some(table);
+    }
+
     fn unlist(&mut self, item: Item) {
         let Some(doc) = self.docs.get_mut(&item) else { return };
         if !doc.listed {
@@ -87,6 +118,7 @@ impl ContentIndex {
     /// Indexes (or re-indexes) a product's words; archived products are kept out of the
     /// inverted index.
     pub fn upsert(&mut self, item: Item, record: &ProductRecord) {
+        self.idf = None;
         self.unlist(item);
         let mut terms: Vec<(u32, f32)> = term_frequencies(record)
             .into_iter()
@@ -107,7 +139,7 @@ impl ContentIndex {
             }
             self.listed += 1;
         }
-        self.docs.insert(item, Doc { terms, listed });
+        self.docs.insert(item, Doc { terms, listed, norm: 0.0 });
     }
 
     /// How many products are candidates (listed).
@@ -124,7 +156,7 @@ impl ContentIndex {
     /// never `item` itself; only products sharing a word with it and a score above zero.
     pub fn similar(&self, item: Item, k: usize) -> Vec<(Item, f32)> {
         let Some(query) = self.docs.get(&item) else { return Vec::new() };
-        let query_norm = self.norm(&query.terms);
+        let query_norm = self.current_norm(query);
         if query_norm <= 0.0 || k == 0 {
             return Vec::new();
         }
@@ -146,7 +178,7 @@ impl ContentIndex {
             .into_iter()
             .filter_map(|candidate| {
                 let doc = self.docs.get(&candidate)?;
-                let score = self.dot(&query.terms, &doc.terms) / (query_norm * self.norm(&doc.terms));
+                let score = self.dot(&query.terms, &doc.terms) / (query_norm * self.current_norm(doc));
                 (score > 0.0 && score.is_finite()).then_some((candidate, score))
             })
             .collect();
@@ -161,7 +193,7 @@ impl ContentIndex {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    let idf = self.idf(a[i].0);
+                    let idf = self.current_idf(a[i].0);
                     sum += a[i].1 * b[j].1 * idf * idf;
                     i += 1;
                     j += 1;
@@ -276,6 +308,39 @@ mod tests {
         let similar = index.similar(20_000, 5);
         assert_eq!(similar[0].0, 20_001);
         assert_eq!(similar.len(), 5);
+    }
+
+    #[test]
+    fn refreshed_weights_answer_exactly_as_live_ones_and_a_change_unrefreshes_them() {
+        let words = ["linen", "wool", "summer", "winter", "shirt", "dress", "washed", "warm", "light", "blue"];
+        let products: Vec<ProductRecord> = (0..200)
+            .map(|i| {
+                let pick = |k: usize| words[(i * 7 + k * 3) % words.len()];
+                record(
+                    &format!("{} {}", pick(0), pick(1)),
+                    pick(2),
+                    &format!("{} {} {}", pick(3), pick(4), pick(i % 5)),
+                )
+            })
+            .collect();
+        let mut index = index(&products);
+        let live: Vec<_> = (0..200).map(|i| index.similar(i, 10)).collect();
+        index.refresh();
+        let refreshed: Vec<_> = (0..200).map(|i| index.similar(i, 10)).collect();
+        assert_eq!(live, refreshed);
+        assert!(live.iter().all(|l| !l.is_empty()));
+
+        // A change after the refresh is seen at once, before the next refresh.
+        let mut changed = products[0].clone();
+        changed.description = "quokka quokka".into();
+        index.upsert(0, &changed);
+        let mut twin = products[1].clone();
+        twin.description = "quokka".into();
+        index.upsert(1, &twin);
+        assert_eq!(index.similar(0, 1)[0].0, 1);
+        let before = index.similar(0, 10);
+        index.refresh();
+        assert_eq!(index.similar(0, 10), before);
     }
 
     #[test]

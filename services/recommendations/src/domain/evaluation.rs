@@ -190,6 +190,7 @@ pub fn evaluate_records(products: &[ProductRecord], baskets: &[Basket], k: usize
         let item = catalog.upsert(product);
         content.upsert(item, product);
     }
+    content.refresh();
     let resolved: Vec<EvalBasket> = baskets
         .iter()
         .map(|b| EvalBasket {

@@ -172,6 +172,7 @@ impl Model {
             self.content.upsert(item, product);
         }
         if !changes.products.is_empty() {
+            self.content.refresh();
             self.similar_cache.lock().unwrap_or_else(PoisonError::into_inner).clear();
         }
         if !changes.products.is_empty() && !self.parked.is_empty() {
