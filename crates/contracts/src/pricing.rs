@@ -81,6 +81,31 @@ pub struct SetPrice {
     pub tiers: Vec<Tier>,
 }
 
+/// A line of `POST /v1/price-lists/{id}/prices`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBatchItem {
+    /// The SKU.
+    pub sku: String,
+    /// 1 to 20 tiers, the first from quantity 1, increasing.
+    pub tiers: Vec<Tier>,
+}
+
+/// Body of `POST /v1/price-lists/{id}/prices`: all lines apply, or none.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBatch {
+    /// Up to 1,000 lines, each SKU once.
+    pub items: Vec<PriceBatchItem>,
+}
+
+/// Prices as set by a batch, in the batch's order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PriceSet {
+    /// The prices.
+    pub data: Vec<Price>,
+}
+
 /// The price of a SKU in a price list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Price {

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use contracts::ids::Sku;
-use contracts::pricing::{NewPriceList, Price, PriceList, PriceListPage, SetPrice};
+use contracts::pricing::{NewPriceList, Price, PriceBatch, PriceList, PriceListPage, PriceSet, SetPrice};
 use runtime::auth::Staff;
 use runtime::http::{Cursor, FieldError, Json, Page, PageParams, ProblemSchema, Query};
 use runtime::idempotency::{Begun, Creation, IdempotencyKey};
@@ -16,8 +16,14 @@ use crate::domain::{ValidPriceList, parse_tiers};
 use crate::events;
 use crate::store::price_lists;
 
+/// The most lines one `POST /v1/price-lists/{id}/prices` may carry.
+const MAX_BATCH: usize = 1_000;
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_price_lists, create_price_list)).routes(routes!(set_price))
+    OpenApiRouter::new()
+        .routes(routes!(list_price_lists, create_price_list))
+        .routes(routes!(set_price))
+        .routes(routes!(set_prices))
 }
 
 /// Create a price list (staff). Accepts `Idempotency-Key`.
@@ -111,4 +117,69 @@ async fn set_price(
     state.outbox.commit(tx).await?;
     tracing::info!(price_list_id = %list.id, sku = %sku, "price set");
     Ok(Json(price))
+}
+
+/// Set the tiered prices of many SKUs in a price list at once (staff), as a catalog import
+/// does: all lines apply, or none. Each is announced as `price.changed`.
+#[utoipa::path(
+    post,
+    path = "/v1/price-lists/{id}/prices",
+    tag = "price-lists",
+    request_body = PriceBatch,
+    params(("id" = String, Path, description = "Price list id (`pl_…`)")),
+    responses(
+        (status = 200, description = "The prices as set, in the batch's order", body = PriceSet),
+        (status = 400, description = "Malformed body or unknown fields", body = ProblemSchema),
+        (status = 401, description = "No valid staff token", body = ProblemSchema),
+        (status = 404, description = "No such price list", body = ProblemSchema),
+        (status = 422, description = "Invalid lines (`items[i].…`); nothing was changed", body = ProblemSchema),
+    ),
+    security(("staff" = []))
+)]
+async fn set_prices(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<String>,
+    Json(batch): Json<PriceBatch>,
+) -> Result<Json<PriceSet>, ApiError> {
+    if batch.items.is_empty() || batch.items.len() > MAX_BATCH {
+        return Err(ApiError::Invalid(vec![FieldError::new("items", format!("1 to {MAX_BATCH} lines"))]));
+    }
+    let mut conn = state.db.acquire().await?;
+    let list = price_lists::find(&mut conn, &id).await?.ok_or(ApiError::NotFound("price list"))?;
+    drop(conn);
+    let mut errors = Vec::new();
+    let mut lines = Vec::with_capacity(batch.items.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in batch.items.into_iter().enumerate() {
+        let sku = match Sku::parse(&item.sku) {
+            Ok(sku) if seen.insert(item.sku.clone()) => Some(sku),
+            Ok(_) => {
+                errors.push(FieldError::new(format!("items[{i}].sku"), "appears twice in the batch"));
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError::new(format!("items[{i}].sku"), e.to_string()));
+                None
+            }
+        };
+        match parse_tiers(SetPrice { tiers: item.tiers }, list.currency) {
+            Ok(tiers) => lines.extend(sku.map(|sku| (sku, tiers))),
+            Err(invalid) => errors
+                .extend(invalid.into_iter().map(|e| FieldError::new(format!("items[{i}].{}", e.field), e.message))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut data = Vec::with_capacity(lines.len());
+    for (sku, tiers) in &lines {
+        let price = price_lists::set_price(&mut tx, &list.id, sku, tiers).await?;
+        events::price_changed(&state.outbox, &mut tx, &price, list.currency).await?;
+        data.push(price);
+    }
+    state.outbox.commit(tx).await?;
+    tracing::info!(price_list_id = %list.id, prices = data.len(), "prices set");
+    Ok(Json(PriceSet { data }))
 }

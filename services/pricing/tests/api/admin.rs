@@ -170,3 +170,54 @@ async fn setting_a_price_publishes_price_changed() {
     );
     assert_eq!(changed[1]["data"]["tiers"], json!([{ "min_quantity": 1, "unit_amount": eur(2400) }]));
 }
+
+#[tokio::test]
+async fn a_price_batch_sets_every_line_or_none() {
+    let app = spawn_app().await;
+    let list = app.price_list(json!({ "name": "Retail", "currency": "EUR" })).await;
+    let path = format!("/v1/price-lists/{list}/prices");
+    let line = |sku: &str, amount: i64| json!({ "sku": sku, "tiers": tiers("EUR", &[(1, amount)])["tiers"] });
+
+    let r = app
+        .post(
+            &path,
+            &json!({ "items": [line("TEE", 2500), line("bad sku", 100), line("TEE", 2400),
+            { "sku": "MUG", "tiers": [{ "min_quantity": 2, "unit_amount": eur(900) }] }] }),
+        )
+        .await;
+    assert_eq!(
+        fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["items[1].sku", "items[2].sku", "items[3].tiers[0].min_quantity"]
+    );
+    let r = app.post(&path, &json!({ "items": [line("TEE", 2500), line("MUG", -1)] })).await;
+    assert_eq!(fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["items[1].tiers[0].unit_amount.amount"]);
+    let r = app.post(&path, &json!({ "items": [] })).await;
+    assert_eq!(fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["items"]);
+    let r = app
+        .post("/v1/price-lists/pl_0193a4c1e7d27c3a9b1f4e2d8c6a5b40/prices", &json!({ "items": [line("TEE", 1)] }))
+        .await;
+    problem(r, StatusCode::NOT_FOUND).await;
+    assert!(app.events().await.iter().all(|e| e["type"] != "price.changed"), "a refused batch changed nothing");
+
+    let r = app.post(&path, &json!({ "items": [line("TEE", 2500), line("MUG", 900)] })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let set: Value = r.json().await.expect("json");
+    let skus: Vec<&str> = set["data"].as_array().expect("data").iter().filter_map(|p| p["sku"].as_str()).collect();
+    assert_eq!(skus, ["TEE", "MUG"]);
+    let prices: Value = app.get("/v1/prices?sku=TEE,MUG&currency=EUR").await.json().await.expect("json");
+    let amounts: Vec<(String, i64)> = prices["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|p| {
+            (
+                p["sku"].as_str().unwrap_or_default().to_owned(),
+                p["tiers"][0]["unit_amount"]["amount"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(amounts, [("TEE".to_owned(), 2500), ("MUG".to_owned(), 900)]);
+    let changed: Vec<Value> =
+        app.events().await.into_iter().filter(|e| e["type"] == "price.changed").map(|e| e["subject"].clone()).collect();
+    assert_eq!(changed, [json!("TEE"), json!("MUG")]);
+}
