@@ -263,13 +263,23 @@ async fn load_prices(api: &Api, catalog: &[contracts::catalog::NewProduct]) -> a
             p.variants.iter().map(move |v| (v.sku.clone(), price))
         })
         .collect();
-    let mut puts = futures::stream::iter(priced.iter().map(|(sku, cents)| {
-        let path = format!("/api/v1/price-lists/{list_id}/prices/{sku}");
-        let body = json!({ "tiers": [{ "min_quantity": 1, "unit_amount": { "amount": cents, "currency": "EUR" } }] });
-        async move { api.put(&path, &body).await }
+    // Setting a price is idempotent, so a batch repeated after an interruption is harmless.
+    let path = format!("/api/v1/price-lists/{list_id}/prices");
+    let mut batches = futures::stream::iter(priced.chunks(1_000).map(|chunk| {
+        let items: Vec<Value> = chunk
+            .iter()
+            .map(|(sku, cents)| {
+                json!({ "sku": sku, "tiers": [{ "min_quantity": 1, "unit_amount": { "amount": cents, "currency": "EUR" } }] })
+            })
+            .collect();
+        let path = &path;
+        async move {
+            let (status, answer) = api.post(path, &json!({ "items": items }), None).await?;
+            created_or_exists("prices", status, &answer)
+        }
     }))
-    .buffer_unordered(8);
-    while let Some(result) = puts.next().await {
+    .buffer_unordered(2);
+    while let Some(result) = batches.next().await {
         result?;
     }
     Ok(priced.len())
@@ -296,9 +306,9 @@ pub async fn command(args: SeedArgs) -> anyhow::Result<()> {
     let state = crate::state::read(&args.data.data_dir)?;
     let summary = load(&state.gateway_url, &state.staff_token, args.products).await?;
     let _ = std::fs::write(args.data.data_dir.join("seeded"), serde_json::to_vec_pretty(&summary)?);
-    println!("Loaded {summary}.");
+    eprintln!("Demo catalog ready: {summary}.");
     if let Some((email, password)) = &summary.admin {
-        println!("Console sign-in: {email} / {password} (shown once; keep it).");
+        eprintln!("Console sign-in: {email} / {password} (shown once; keep it).");
     }
     Ok(())
 }
