@@ -354,15 +354,21 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             return;
         }
         eprintln!("First start: loading the demo catalog ({} products) …", args.seed_products);
-        match crate::seed::load(&state.gateway_url, &state.staff_token, args.seed_products).await {
-            Ok(summary) => {
-                let _ = std::fs::write(&marker, serde_json::to_vec_pretty(&summary).unwrap_or_default());
-                eprintln!("Demo catalog ready: {summary}.");
-                if let Some((email, password)) = &summary.admin {
-                    eprintln!("Console sign-in: {email} / {password} (shown once; keep it).");
-                }
-            }
-            Err(err) => eprintln!("Loading the demo catalog failed: {err:#}. Run `mercato seed` to retry."),
+        // In a child process (`mercato seed`), so that what loading takes (hundreds of MiB for
+        // a large catalog) goes back to the system when it is done.
+        let seed = tokio::process::Command::new(&config.exe)
+            .arg("seed")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("--products")
+            .arg(args.seed_products.to_string())
+            .kill_on_drop(true)
+            .status()
+            .await;
+        match seed {
+            Ok(status) if status.success() => {}
+            Ok(status) => eprintln!("Loading the demo catalog failed ({status}). Run `mercato seed` to retry."),
+            Err(err) => eprintln!("Could not start the demo catalog's loader: {err}. Run `mercato seed` to retry."),
         }
     };
     tokio::select! {
