@@ -91,7 +91,9 @@ pub(crate) async fn get(
     // `Cache-Control: no-cache` asks for the page as the owners see it now (a hard reload).
     let fresh = headers.get_all(header::CACHE_CONTROL).iter().any(|v| v.to_str().is_ok_and(|v| v.contains("no-cache")));
     let ticket = match &gateway.pages {
-        Some(pages) => match pages.get(&key).filter(|_| !fresh) {
+        // A hard reload does not look in the cache, so it counts as neither hit nor miss.
+        Some(pages) if fresh => Some(pages.ticket()),
+        Some(pages) => match pages.get(&key) {
             Some((body, degraded)) => return respond(body, &degraded, "hit"),
             None => Some(pages.ticket()),
         },
