@@ -3,39 +3,45 @@
 //!
 //! A product's words come from its name (×3), category (×2), attribute values (×1.5) and
 //! description (×1); a word's term frequency is `1 + ln(weighted count)`, its weight that
-//! times `idf = ln((N + 1) / (df + 1)) + 1` over the N listed products. Candidates come from
-//! an inverted index (word → products), never from all pairs: the query product's words
-//! are taken rarest first, each contributing at most [`MAX_POSTINGS`] products, until
-//! [`MAX_CANDIDATES`] are collected; each candidate is then scored exactly: the cosine of
-//! the two vectors with today's idf (norms included, so answers never depend on the order
-//! products arrived in, and a rebuilt model answers as the live one did).
+//! times `idf = ln((N + 1) / (df + 1)) + 1` over the N listed products. Scores are summed
+//! word at a time from an inverted index (word → listed products with the word's term
+//! frequency there), never from all pairs: the query product's words are taken rarest
+//! first, and each adds its weight to every product on its list, into an accumulator
+//! indexed by the dense [`Item`] number. That is exact cosine over every product sharing a
+//! word (norms included, so answers never depend on the order products arrived in, and a
+//! rebuilt model answers as the live one did). The work is bounded: once [`MAX_SCANNED`]
+//! postings are summed, the query's remaining words, the most common ones, are left out;
+//! they weigh least and would add almost the same to every score.
 //!
-//! Scoring needs every candidate's norm, which depends on the idf of each of its words:
-//! computed live that is a logarithm per word per candidate, most of a `similar` call.
-//! [`ContentIndex::refresh`] computes the idf table and every norm once after a batch of
-//! changes, with the same formulas, so answers are the same either way.
+//! Dividing by a product's norm needs the idf of each of its words: computed live that is
+//! a logarithm per word per product. [`ContentIndex::refresh`] computes the idf table and
+//! every norm once after a batch of changes, with the same formulas, so answers are the
+//! same either way.
 //!
 //! Archived products keep their vector (so "similar to" an archived product still answers)
 //! but leave the inverted index (so they are never a candidate).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Item, ProductRecord, text};
 
-/// Most words of the query product used to find candidates.
-const MAX_QUERY_TERMS: usize = 32;
-/// Most products one word contributes as candidates.
-pub const MAX_POSTINGS: usize = 4_000;
-/// Most candidates scored for one product.
-pub const MAX_CANDIDATES: usize = 8_000;
+/// Most postings summed for one product: at most that many additions, whatever the
+/// catalog's size.
+pub const MAX_SCANNED: usize = 1_000_000;
 
 /// A product's words with their term frequencies, sorted by word number.
 #[derive(Clone, Debug, Default)]
 struct Doc {
     terms: Vec<(u32, f32)>,
     listed: bool,
-    /// The vector's norm as of the last refresh.
-    norm: f32,
+}
+
+/// Every word's idf and every product's norm, as of the last refresh.
+#[derive(Clone, Debug, Default)]
+struct Weights {
+    idf: Vec<f32>,
+    /// By item.
+    norms: Vec<f32>,
 }
 
 /// The TF-IDF vectors and the inverted index.
@@ -44,11 +50,12 @@ pub struct ContentIndex {
     vocabulary: HashMap<String, u32>,
     /// Word → the listed products that have it, with the word's term frequency there.
     postings: Vec<Vec<(Item, f32)>>,
-    docs: HashMap<Item, Doc>,
+    /// By item; an item never indexed has no words.
+    docs: Vec<Doc>,
     listed: usize,
-    /// Every word's idf as of the last refresh; `None` while changes are not yet refreshed,
-    /// when idf and norms are computed as they are needed.
-    idf: Option<Vec<f32>>,
+    /// `None` while changes are not yet refreshed, when idf and norms are computed as they
+    /// are needed.
+    weights: Option<Weights>,
 }
 
 fn term_frequencies(record: &ProductRecord) -> HashMap<String, f32> {
@@ -80,28 +87,33 @@ impl ContentIndex {
     }
 
     fn current_idf(&self, term: u32) -> f32 {
-        match &self.idf {
-            Some(table) => table[term as usize],
+        match &self.weights {
+            Some(weights) => weights.idf[term as usize],
             None => self.idf(term),
         }
     }
 
-    fn current_norm(&self, doc: &Doc) -> f32 {
-        if self.idf.is_some() { doc.norm } else { self.norm(&doc.terms) }
+    fn current_norm(&self, item: Item) -> f32 {
+        match &self.weights {
+            Some(weights) => weights.norms[item as usize],
+            None => self.norm(&self.docs[item as usize].terms),
+        }
     }
 
     /// Computes every word's idf and every product's norm, so that `similar` looks them up
     /// until the next change. Call it after a batch of upserts.
     pub fn refresh(&mut self) {
-        let table: Vec<f32> = (0..self.postings.len()).map(|t| self.idf(t as u32)).collect();
-        for doc in self.docs.values_mut() {
-            doc.norm = doc.terms.iter().map(|&(t, tf)| (tf * table[t as usize]).powi(2)).sum::<f32>().sqrt();
-        }
-        self.idf = Some(table);
+        let idf: Vec<f32> = (0..self.postings.len()).map(|t| self.idf(t as u32)).collect();
+        let norms = self
+            .docs
+            .iter()
+            .map(|doc| doc.terms.iter().map(|&(t, tf)| (tf * idf[t as usize]).powi(2)).sum::<f32>().sqrt())
+            .collect();
+        self.weights = Some(Weights { idf, norms });
     }
 
     fn unlist(&mut self, item: Item) {
-        let Some(doc) = self.docs.get_mut(&item) else { return };
+        let Some(doc) = self.docs.get_mut(item as usize) else { return };
         if !doc.listed {
             return;
         }
@@ -118,7 +130,7 @@ impl ContentIndex {
     /// Indexes (or re-indexes) a product's words; archived products are kept out of the
     /// inverted index.
     pub fn upsert(&mut self, item: Item, record: &ProductRecord) {
-        self.idf = None;
+        self.weights = None;
         self.unlist(item);
         let mut terms: Vec<(u32, f32)> = term_frequencies(record)
             .into_iter()
@@ -139,7 +151,11 @@ impl ContentIndex {
             }
             self.listed += 1;
         }
-        self.docs.insert(item, Doc { terms, listed, norm: 0.0 });
+        let slot = item as usize;
+        if slot >= self.docs.len() {
+            self.docs.resize_with(slot + 1, Doc::default);
+        }
+        self.docs[slot] = Doc { terms, listed };
     }
 
     /// How many products are candidates (listed).
@@ -155,63 +171,90 @@ impl ContentIndex {
     /// Up to `k` listed products most similar to `item` (cosine, best first; ties by item),
     /// never `item` itself; only products sharing a word with it and a score above zero.
     pub fn similar(&self, item: Item, k: usize) -> Vec<(Item, f32)> {
-        let Some(query) = self.docs.get(&item) else { return Vec::new() };
-        let query_norm = self.current_norm(query);
+        let Some(query) = self.docs.get(item as usize) else { return Vec::new() };
+        let query_norm = self.current_norm(item);
         if query_norm <= 0.0 || k == 0 {
             return Vec::new();
         }
-        // Rarest words first: they say most about the product and have the shortest lists.
-        let mut words: Vec<u32> = query.terms.iter().map(|&(t, _)| t).collect();
-        words.sort_by_key(|&t| (self.postings[t as usize].len(), t));
-        let mut candidates: HashSet<Item> = HashSet::new();
-        'words: for term in words.into_iter().take(MAX_QUERY_TERMS) {
-            for &(doc, _) in self.postings[term as usize].iter().take(MAX_POSTINGS) {
-                if doc != item {
-                    candidates.insert(doc);
-                    if candidates.len() >= MAX_CANDIDATES {
-                        break 'words;
-                    }
+        // Rarest words first: they say most about the product and have the shortest lists,
+        // so a word the budget leaves out is one of the least telling.
+        let mut words: Vec<(u32, f32)> = query.terms.clone();
+        words.sort_by_key(|&(t, _)| (self.postings[t as usize].len(), t));
+        let mut sums = vec![0.0f32; self.docs.len()];
+        let mut scanned = 0;
+        for (term, tf) in words {
+            let list = &self.postings[term as usize];
+            if scanned > 0 && scanned + list.len() > MAX_SCANNED {
+                break;
+            }
+            scanned += list.len();
+            let idf = self.current_idf(term);
+            let weight = tf * idf * idf;
+            for &(doc, doc_tf) in list {
+                sums[doc as usize] += weight * doc_tf;
+            }
+        }
+        sums[item as usize] = 0.0;
+        // A sequential pass beats remembering which products were touched: at a large
+        // catalog most are, and the norms are read in order.
+        let mut best = Best::new(k);
+        for (doc, &sum) in sums.iter().enumerate() {
+            if sum > 0.0 {
+                let doc = doc as Item;
+                let score = sum / (query_norm * self.current_norm(doc));
+                if score.is_finite() {
+                    best.offer(doc, score);
                 }
             }
         }
-        let mut scored: Vec<(Item, f32)> = candidates
-            .into_iter()
-            .filter_map(|candidate| {
-                let doc = self.docs.get(&candidate)?;
-                let score = self.dot(&query.terms, &doc.terms) / (query_norm * self.current_norm(doc));
-                (score > 0.0 && score.is_finite()).then_some((candidate, score))
-            })
-            .collect();
-        top(&mut scored, k);
-        scored
+        best.into_vec()
+    }
+}
+
+/// Best first, ties by item (so answers are stable).
+fn rank(a: &(Item, f32), b: &(Item, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The `k` best of a stream of scores, without keeping them all.
+struct Best {
+    k: usize,
+    kept: Vec<(Item, f32)>,
+    /// The worst of the `k` best once the kept ones were last cut: anything not ranked
+    /// before it cannot be among the best.
+    floor: Option<(Item, f32)>,
+}
+
+impl Best {
+    fn new(k: usize) -> Best {
+        Best { k, kept: Vec::with_capacity(2 * k), floor: None }
     }
 
-    fn dot(&self, a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-        let (mut i, mut j, mut sum) = (0, 0, 0.0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    let idf = self.current_idf(a[i].0);
-                    sum += a[i].1 * b[j].1 * idf * idf;
-                    i += 1;
-                    j += 1;
-                }
-            }
+    fn offer(&mut self, item: Item, score: f32) {
+        let candidate = (item, score);
+        if self.floor.is_some_and(|floor| rank(&candidate, &floor).is_ge()) {
+            return;
         }
-        sum
+        self.kept.push(candidate);
+        if self.kept.len() >= 2 * self.k {
+            top(&mut self.kept, self.k);
+            self.floor = self.kept.last().copied();
+        }
+    }
+
+    fn into_vec(mut self) -> Vec<(Item, f32)> {
+        top(&mut self.kept, self.k);
+        self.kept
     }
 }
 
 /// Keeps the `k` best of `scored`, best first, ties by item (so answers are stable).
 pub fn top(scored: &mut Vec<(Item, f32)>, k: usize) {
-    let order = |a: &(Item, f32), b: &(Item, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if scored.len() > k && k > 0 {
-        scored.select_nth_unstable_by(k - 1, order);
+        scored.select_nth_unstable_by(k - 1, rank);
     }
     scored.truncate(k);
-    scored.sort_unstable_by(order);
+    scored.sort_unstable_by(rank);
 }
 
 #[cfg(test)]
@@ -296,9 +339,9 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_bounded_in_a_large_catalog() {
-        // 20,000 products share the category word; the query still answers, from a bounded
-        // candidate set, and prefers the product sharing its rare words.
+    fn rare_shared_words_win_in_a_large_catalog() {
+        // 20,000 products share the category word and one description word; the product
+        // sharing the rare words comes first, and every list is summed within the budget.
         let mut index = ContentIndex::default();
         for i in 0..20_000u32 {
             index.upsert(i, &record(&format!("Item{i}"), "Shirts", "plain"));
@@ -341,6 +384,21 @@ mod tests {
         let before = index.similar(0, 10);
         index.refresh();
         assert_eq!(index.similar(0, 10), before);
+    }
+
+    #[test]
+    fn the_streamed_best_are_the_best_of_all() {
+        // Scores with many ties, offered in an order that is neither sorted nor reversed.
+        let scores: Vec<(Item, f32)> = (0..1_000u32).map(|i| ((i * 7_919) % 1_000, ((i * 31) % 17) as f32)).collect();
+        for k in [1, 3, 50] {
+            let mut best = Best::new(k);
+            for &(item, score) in &scores {
+                best.offer(item, score);
+            }
+            let mut all = scores.clone();
+            top(&mut all, k);
+            assert_eq!(best.into_vec(), all, "k = {k}");
+        }
     }
 
     #[test]
