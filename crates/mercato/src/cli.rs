@@ -161,6 +161,11 @@ pub struct LoadArgs {
     /// How long to run before measuring.
     #[arg(long, default_value = "3s", value_parser = crate::bench::parse_duration)]
     pub warmup: Duration,
+    /// With the platform found through `--data-dir`: how long to wait, at most, for its
+    /// services to go idle before the warm-up (a fresh seed's events may still be indexed);
+    /// a run that starts busy says so in its report.
+    #[arg(long, default_value = "2m", value_parser = crate::bench::parse_duration)]
+    pub settle: Duration,
     /// Also write the result as JSON to this file (it always goes to the data directory's
     /// `bench/` folder too, named by scenario and time, when that directory exists).
     #[arg(long, value_name = "PATH")]

@@ -11,7 +11,8 @@
 //! histogram (`report`); failures are counted by status and problem type. When the platform
 //! was found through its data directory, the CPU time and memory of each service's processes
 //! are read from `/proc` around the window (`procs`), and the result is written as JSON to
-//! the data directory's `bench/` folder.
+//! the data directory's `bench/` folder. Such a run first waits (`--settle`) for the
+//! platform to go idle, so that work of its own is not measured as the load's cost.
 //!
 //! A closed loop measures what the platform sustains with N requests in flight; its
 //! percentiles describe service time under that concurrency, not the latency an open stream
@@ -119,6 +120,13 @@ impl Planned<'_> {
         let Planned { key, target, model, opts } = self;
         let status = target.status().await;
         let watched = status.as_ref().map(|s| procs::Watched::new(s, target.supervisor_pid));
+        let settle = match &watched {
+            Some(watched) => Some(watched.settle(opts.settle).await),
+            None => None,
+        };
+        if let Some(settle) = settle.as_ref().filter(|s| !s.idle) {
+            eprintln!("{}", settle.render());
+        }
         let offered = match model {
             Model::Closed { users } => format!("{users} users"),
             Model::Open { rate, max_in_flight } => format!("{rate} arrivals/s (at most {max_in_flight} in flight)"),
@@ -166,6 +174,7 @@ impl Planned<'_> {
                 started_at,
                 load_before,
                 load_after: report::load_average(),
+                settle,
             },
             processes,
         );

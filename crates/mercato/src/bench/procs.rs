@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio::time::Instant;
@@ -19,6 +20,10 @@ use crate::control::StatusReport;
 /// Clock ticks per second of `/proc/<pid>/stat`: `USER_HZ`, 100 on every Linux architecture
 /// this runs on (it is part of the kernel's user-space ABI).
 const USER_HZ: f64 = 100.0;
+
+/// Below this share of one core the platform counts as idle: its consumers' polls and
+/// timers, without work of its own.
+pub const IDLE_PERCENT: f64 = 20.0;
 
 /// The processes to watch, grouped by what they are (a service, `supervisor`, `bench`).
 #[derive(Debug, Clone)]
@@ -46,6 +51,38 @@ struct PidStat {
 struct CpuTimes {
     total: u64,
     idle: u64,
+}
+
+/// How busy the platform was just before a run, and how long the run waited for it to go
+/// idle. Work of its own (a seed's events still being indexed, a model being rebuilt)
+/// would otherwise be measured as the cost of the load.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settle {
+    /// CPU of the services and the supervisor over the last second before the warm-up, as a
+    /// share of one core.
+    pub busy_percent: f64,
+    /// The busiest service then, and its share of one core.
+    pub busiest: Option<(String, f64)>,
+    /// Seconds waited.
+    pub waited_s: f64,
+    /// Whether the platform was idle (below [`IDLE_PERCENT`]) when the run started.
+    pub idle: bool,
+}
+
+impl Settle {
+    /// One line for the report.
+    pub fn render(&self) -> String {
+        let busiest = self.busiest.as_ref().map_or_else(String::new, |(name, p)| format!("; busiest {name} {p:.0} %"));
+        if self.idle {
+            format!("platform idle before the run ({:.0} % of a core, waited {:.0}s)", self.busy_percent, self.waited_s)
+        } else {
+            format!(
+                "WARNING: the platform was still busy when the run started ({:.0} % of a core{busiest}, after waiting {:.0}s): \
+                 the figures include its own work",
+                self.busy_percent, self.waited_s
+            )
+        }
+    }
 }
 
 /// What the processes used during the measured window.
@@ -151,7 +188,45 @@ impl Watched {
     }
 }
 
+impl Watched {
+    /// Waits, at most `limit` (at least one second, to measure), until the platform uses less
+    /// than [`IDLE_PERCENT`] of one core over a second.
+    pub async fn settle(&self, limit: Duration) -> Settle {
+        let started = Instant::now();
+        let mut last = self.sample();
+        let mut told = false;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = self.sample();
+            let usage = self.report(&last, &last, &now);
+            let busiest = usage
+                .platform()
+                .max_by(|a, b| a.cpu_percent.total_cmp(&b.cpu_percent))
+                .map(|p| (p.name.clone(), p.cpu_percent));
+            let busy_percent = usage.platform().map(|p| p.cpu_percent).sum::<f64>();
+            let idle = busy_percent < IDLE_PERCENT;
+            let waited = started.elapsed();
+            if idle || waited >= limit {
+                return Settle { busy_percent, busiest, waited_s: waited.as_secs_f64(), idle };
+            }
+            if !told && let Some((name, percent)) = &busiest {
+                eprintln!(
+                    "Waiting up to {}s for the platform to go idle ({busy_percent:.0} % of a core; {name} {percent:.0} %) …",
+                    limit.as_secs()
+                );
+                told = true;
+            }
+            last = now;
+        }
+    }
+}
+
 impl Usage {
+    /// The services and the supervisor, without the load tool.
+    fn platform(&self) -> impl Iterator<Item = &ProcessUsage> {
+        self.processes.iter().filter(|p| p.name != "bench")
+    }
+
     /// The table.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -174,7 +249,7 @@ impl Usage {
                 if p.complete { "" } else { "  (a process exited)" }
             );
         }
-        let platform: Vec<&ProcessUsage> = self.processes.iter().filter(|p| p.name != "bench").collect();
+        let platform: Vec<&ProcessUsage> = self.platform().collect();
         let (rss, pss) = platform.iter().fold((0.0, 0.0), |(r, s), p| (r + p.rss_after_mib, s + p.pss_after_mib));
         let _ =
             writeln!(out, "  platform (services and supervisor) after the window: RSS {rss:.0} MiB, PSS {pss:.0} MiB");
@@ -227,7 +302,17 @@ fn machine_times(stat: &str) -> Option<CpuTimes> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_ticks, kib, machine_times};
+    use super::{Settle, cpu_ticks, kib, machine_times};
+
+    #[test]
+    fn a_busy_start_is_a_warning_naming_the_busiest_service() {
+        let busy = Settle { busy_percent: 87.4, busiest: Some(("search".into(), 71.0)), waited_s: 120.2, idle: false };
+        let line = busy.render();
+        assert!(line.starts_with("WARNING"), "{line}");
+        assert!(line.contains("87 % of a core") && line.contains("search 71 %") && line.contains("120s"), "{line}");
+        let idle = Settle { busy_percent: 6.0, busiest: Some(("search".into(), 2.0)), waited_s: 1.0, idle: true };
+        assert!(!idle.render().contains("WARNING"), "{}", idle.render());
+    }
 
     #[test]
     fn proc_files_are_parsed() {

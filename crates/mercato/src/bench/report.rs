@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use super::load::{Arrivals, Measured, Model};
-use super::procs::Usage;
+use super::procs::{Settle, Usage};
 
 /// The largest latency a histogram holds, in microseconds (an hour); larger ones saturate.
 const MAX_MICROS: u64 = 3_600_000_000;
@@ -141,6 +141,8 @@ pub struct RunInfo {
     pub load_before: Option<[f64; 3]>,
     /// After the run.
     pub load_after: Option<[f64; 3]>,
+    /// How busy the platform was before the warm-up, when its processes could be read.
+    pub settle: Option<Settle>,
 }
 
 /// The machine the run was made on, as far as `/proc` tells.
@@ -152,6 +154,9 @@ pub struct Machine {
     pub load_before: Option<[f64; 3]>,
     /// The same when it ended (includes the run itself).
     pub load_after: Option<[f64; 3]>,
+    /// How busy the platform was before the warm-up, and how long the run waited for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settle: Option<Settle>,
 }
 
 /// The result of a run, as written to `bench/` and with `--json`.
@@ -261,6 +266,7 @@ impl Report {
                 cores: std::thread::available_parallelism().map_or(1, usize::from),
                 load_before: info.load_before,
                 load_after: info.load_after,
+                settle: info.settle,
             },
             processes,
             description: measured.description.clone(),
@@ -343,6 +349,9 @@ impl Report {
             load(self.machine.load_before),
             load(self.machine.load_after)
         );
+        if let Some(settle) = &self.machine.settle {
+            let _ = writeln!(out, "  {}", settle.render());
+        }
         out
     }
 }
@@ -395,6 +404,7 @@ mod tests {
             started_at: "2026-06-01T12:00:00.000000Z".into(),
             load_before: Some([0.5, 0.25, 0.125]),
             load_after: None,
+            settle: None,
         }
     }
 

@@ -16,7 +16,7 @@ async fn bench(p: &Platform, args: &[&str]) -> Value {
         .args(args)
         .arg("--data-dir")
         .arg(p.data_dir())
-        .args(["--warmup", "1s", "--duration", "2s", "--json"])
+        .args(["--warmup", "1s", "--duration", "2s", "--settle", "5s", "--json"])
         .arg(&json)
         .kill_on_drop(true)
         .output();
@@ -59,6 +59,16 @@ fn assert_clean(result: &Value) {
     }
     assert!(processes.iter().all(|p| p["rss_after_mib"].as_f64() > Some(0.0)), "{result:#}");
     assert!(processes.iter().all(|p| p["pss_after_mib"].as_f64() > Some(0.0)), "{result:#}");
+    // How busy the platform was before the run, and how long the run waited for it to be idle
+    // (at most `--settle`, plus the second it measures).
+    let settle = &result["machine"]["settle"];
+    assert!(settle["busy_percent"].as_f64() >= Some(0.0), "{settle}");
+    let waited = settle["waited_s"].as_f64().expect("waited_s");
+    assert!((1.0..7.0).contains(&waited), "{settle}");
+    match settle["idle"].as_bool().expect("idle") {
+        true => assert!(settle["busy_percent"].as_f64() < Some(20.0), "{settle}"),
+        false => assert!(waited >= 5.0, "gave up before --settle: {settle}"),
+    }
 }
 
 fn archived(dir: &Path, key: &str) -> usize {
