@@ -196,10 +196,14 @@ const KEPT_HITS: usize = 500_000;
 /// Answers with more hits than this are computed afresh each time.
 const MAX_KEPT_HITS: usize = KEPT_HITS / 4;
 
-/// Answers a snapshot keeps, and their hits in all.
+/// An answer being computed: the first asker fills it, later askers of the same wait on it.
+type Flight = Arc<Mutex<Option<Arc<Answer>>>>;
+
+/// Answers a snapshot keeps, and their hits in all; and those being computed.
 struct Kept {
     answers: lru::LruCache<AnswerKey, Arc<Answer>>,
     hits: usize,
+    flights: HashMap<AnswerKey, Flight>,
 }
 
 impl Kept {
@@ -244,19 +248,42 @@ impl Snapshot {
     }
 
     /// The answer to `request` (all its pages), kept or computed.
+    ///
+    /// One computation per answer at a time: shoppers asking the same while it is computed
+    /// (a popular category right after a change, every page of a listing at once) wait for
+    /// it rather than each scanning the catalog, which on a large one starved the machine.
     pub fn answer(&self, request: &SearchRequest) -> Result<Arc<Answer>, IndexError> {
         let key = request.answer_key();
-        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner).answers.get(&key).cloned();
-        metrics::counter!("search_answers_total", "result" => if kept.is_some() { "kept" } else { "computed" })
-            .increment(1);
-        if let Some(answer) = kept {
-            return Ok(answer);
+        let flight = {
+            let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(answer) = kept.answers.get(&key).cloned() {
+                metrics::counter!("search_answers_total", "result" => "kept").increment(1);
+                return Ok(answer);
+            }
+            kept.flights.entry(key.clone()).or_default().clone()
+        };
+        let mut slot = flight.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(answer) = slot.as_ref() {
+            metrics::counter!("search_answers_total", "result" => "shared").increment(1);
+            return Ok(answer.clone());
         }
-        let answer = Arc::new(Answer::compute(request, &self.candidates(&request.q)?));
-        if answer.len() <= MAX_KEPT_HITS {
-            self.kept.lock().unwrap_or_else(PoisonError::into_inner).put(key, answer.clone());
+        metrics::counter!("search_answers_total", "result" => "computed").increment(1);
+        let computed = self.candidates(&request.q).map(|candidates| Arc::new(Answer::compute(request, &candidates)));
+        if let Ok(answer) = &computed {
+            *slot = Some(answer.clone());
         }
-        Ok(answer)
+        drop(slot);
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        // Landing in `answers` and leaving `flights` under one lock: no asker sees neither.
+        if kept.flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+            kept.flights.remove(&key);
+        }
+        if let Ok(answer) = &computed
+            && answer.len() <= MAX_KEPT_HITS
+        {
+            kept.put(key, answer.clone());
+        }
+        computed
     }
 
     /// Every product `q` matches, with its score; every product for an empty `q`.
@@ -462,7 +489,7 @@ impl Writer {
             docs: self.docs.clone(),
             fields: self.fields,
             position: self.position,
-            kept: Mutex::new(Kept { answers: lru::LruCache::unbounded(), hits: 0 }),
+            kept: Mutex::new(Kept { answers: lru::LruCache::unbounded(), hits: 0, flights: HashMap::new() }),
         }
     }
 }
@@ -657,6 +684,31 @@ mod tests {
         assert_eq!(changed.total, 29);
         assert_eq!(changed.data[0].name, "Shirt 02");
         assert_eq!(changed.facets.category.iter().map(|f| f.count).collect::<Vec<_>>(), [29, 2]);
+    }
+
+    #[test]
+    fn shoppers_asking_the_same_at_once_share_one_computation() {
+        let products: Vec<IndexedProduct> = (0..3_000)
+            .map(|i| product(&format!("Shirt {i:04}"), ["Shirts", "Trousers"][i % 2], "cotton", &format!("S-{i:04}")))
+            .collect();
+        let index = SearchIndex::build(&products, 1).expect("builds");
+        let snapshot = index.snapshot();
+        let request = SearchRequest { q: "cotton".into(), ..SearchRequest::default() };
+        let start = std::sync::Barrier::new(8);
+        let answers: Vec<Arc<Answer>> = std::thread::scope(|scope| {
+            let askers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        snapshot.answer(&request).expect("answers")
+                    })
+                })
+                .collect();
+            askers.into_iter().map(|asker| asker.join().expect("asks")).collect()
+        });
+        assert_eq!(answers[0].len(), 3_000);
+        assert!(answers.iter().all(|a| Arc::ptr_eq(a, &answers[0])), "computed once, shared by all");
+        assert!(snapshot.kept.lock().expect("lock").flights.is_empty(), "no flight is left behind");
     }
 
     #[test]
