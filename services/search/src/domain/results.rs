@@ -6,7 +6,7 @@
 //! there are. One pass does it: a product failing no filter counts everywhere, a product
 //! failing exactly one filter counts only in that filter's facet, any other counts nowhere.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use contracts::money::{Currency, Money};
@@ -77,7 +77,7 @@ fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<F
 /// value; borrowed from the records, so counting allocates nothing per product.
 #[derive(Default)]
 struct Tally<'a> {
-    values: HashMap<&'a str, (&'a str, Option<&'a str>, u64)>,
+    values: foldhash::HashMap<&'a str, (&'a str, Option<&'a str>, u64)>,
 }
 
 impl<'a> Tally<'a> {
