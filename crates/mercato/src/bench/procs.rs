@@ -62,7 +62,7 @@ pub struct Settle {
     /// share of one core.
     pub busy_percent: f64,
     /// The busiest service then, and its share of one core.
-    pub busiest: Option<(String, f64)>,
+    pub busiest: Option<Busiest>,
     /// Seconds waited.
     pub waited_s: f64,
     /// Whether the platform was idle (below [`IDLE_PERCENT`]) when the run started.
@@ -72,7 +72,10 @@ pub struct Settle {
 impl Settle {
     /// One line for the report.
     pub fn render(&self) -> String {
-        let busiest = self.busiest.as_ref().map_or_else(String::new, |(name, p)| format!("; busiest {name} {p:.0} %"));
+        let busiest = self
+            .busiest
+            .as_ref()
+            .map_or_else(String::new, |b| format!("; busiest {} {:.0} %", b.service, b.cpu_percent));
         if self.idle {
             format!("platform idle before the run ({:.0} % of a core, waited {:.0}s)", self.busy_percent, self.waited_s)
         } else {
@@ -83,6 +86,15 @@ impl Settle {
             )
         }
     }
+}
+
+/// The service that used the most CPU.
+#[derive(Debug, Clone, Serialize)]
+pub struct Busiest {
+    /// Its name.
+    pub service: String,
+    /// Its share of one core.
+    pub cpu_percent: f64,
 }
 
 /// What the processes used during the measured window.
@@ -186,9 +198,7 @@ impl Watched {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Usage { window_s, cores, machine_busy_percent, processes }
     }
-}
 
-impl Watched {
     /// Waits, at most `limit` (at least one second, to measure), until the platform uses less
     /// than [`IDLE_PERCENT`] of one core over a second.
     pub async fn settle(&self, limit: Duration) -> Settle {
@@ -202,17 +212,19 @@ impl Watched {
             let busiest = usage
                 .platform()
                 .max_by(|a, b| a.cpu_percent.total_cmp(&b.cpu_percent))
-                .map(|p| (p.name.clone(), p.cpu_percent));
+                .map(|p| Busiest { service: p.name.clone(), cpu_percent: p.cpu_percent });
             let busy_percent = usage.platform().map(|p| p.cpu_percent).sum::<f64>();
             let idle = busy_percent < IDLE_PERCENT;
             let waited = started.elapsed();
             if idle || waited >= limit {
                 return Settle { busy_percent, busiest, waited_s: waited.as_secs_f64(), idle };
             }
-            if !told && let Some((name, percent)) = &busiest {
+            if !told && let Some(b) = &busiest {
                 eprintln!(
-                    "Waiting up to {}s for the platform to go idle ({busy_percent:.0} % of a core; {name} {percent:.0} %) …",
-                    limit.as_secs()
+                    "Waiting up to {}s for the platform to go idle ({busy_percent:.0} % of a core; {} {:.0} %) …",
+                    limit.as_secs(),
+                    b.service,
+                    b.cpu_percent
                 );
                 told = true;
             }
@@ -302,15 +314,16 @@ fn machine_times(stat: &str) -> Option<CpuTimes> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Settle, cpu_ticks, kib, machine_times};
+    use super::{Busiest, Settle, cpu_ticks, kib, machine_times};
 
     #[test]
     fn a_busy_start_is_a_warning_naming_the_busiest_service() {
-        let busy = Settle { busy_percent: 87.4, busiest: Some(("search".into(), 71.0)), waited_s: 120.2, idle: false };
+        let search = |cpu_percent| Some(Busiest { service: "search".into(), cpu_percent });
+        let busy = Settle { busy_percent: 87.4, busiest: search(71.0), waited_s: 120.2, idle: false };
         let line = busy.render();
         assert!(line.starts_with("WARNING"), "{line}");
         assert!(line.contains("87 % of a core") && line.contains("search 71 %") && line.contains("120s"), "{line}");
-        let idle = Settle { busy_percent: 6.0, busiest: Some(("search".into(), 2.0)), waited_s: 1.0, idle: true };
+        let idle = Settle { busy_percent: 6.0, busiest: search(2.0), waited_s: 1.0, idle: true };
         assert!(!idle.render().contains("WARNING"), "{}", idle.render());
     }
 
