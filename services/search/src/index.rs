@@ -21,7 +21,7 @@ use contracts::ids::ProductId;
 use contracts::search::SearchResults;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Query, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
@@ -32,6 +32,7 @@ use tantivy::{
 };
 
 use crate::domain::IndexedProduct;
+use crate::domain::facet_ids::FacetIds;
 use crate::domain::request::{AnswerKey, SearchRequest};
 use crate::domain::results::{Answer, Candidate};
 use crate::product_docs::ProductDocs;
@@ -287,16 +288,18 @@ impl Snapshot {
     }
 
     /// Every product `q` matches, with its score; every product for an empty `q`.
-    pub fn candidates(&self, q: &str) -> Result<Vec<Candidate>, IndexError> {
+    pub fn candidates(&self, q: &str) -> Result<Vec<Candidate<'_>>, IndexError> {
+        if q.trim().is_empty() {
+            // Every record, as tantivy's `AllQuery` would score them (1.0), without a scorer
+            // per document and a lookup from its key back to the record.
+            return Ok(self.docs.all(1.0).collect());
+        }
         let query = self.query(q)?;
         let hits = self.searcher.search(query.as_ref(), &Keys)?;
-        Ok(hits.into_iter().filter_map(|(key, score)| self.docs.get(key).map(|doc| (doc.clone(), score))).collect())
+        Ok(hits.into_iter().filter_map(|(key, score)| self.docs.get(key, score)).collect())
     }
 
     fn query(&self, q: &str) -> tantivy::Result<Box<dyn Query>> {
-        if q.trim().is_empty() {
-            return Ok(Box::new(AllQuery));
-        }
         let words = words(q);
         let Some(last) = words.len().checked_sub(1) else {
             // Only punctuation: nothing to look for.
@@ -368,6 +371,8 @@ struct Writer {
     keys: HashMap<ProductId, u64>,
     next_key: u64,
     docs: ProductDocs,
+    /// The facet values' numbers in `docs`.
+    facets: FacetIds,
     /// A hash of each indexed product's words: a change that leaves them alone (a price, a
     /// stock level) updates the product's record without touching the full-text index.
     words: HashMap<ProductId, u64>,
@@ -407,6 +412,7 @@ impl Writer {
             keys: HashMap::new(),
             next_key: 1,
             docs: ProductDocs::default(),
+            facets: FacetIds::default(),
             words: HashMap::new(),
             dirty: false,
             position,
@@ -448,7 +454,7 @@ impl Writer {
             && self.words.get(&product.id) == Some(&words)
         {
             // Same words (a price or stock change): only the record filters and facets read.
-            self.docs.insert(key, Arc::new(product.doc()));
+            self.docs.insert(key, Arc::new(product.doc(&mut self.facets)));
             return Ok(());
         }
         self.remove(&product.id);
@@ -459,7 +465,7 @@ impl Writer {
         self.next_key += 1;
         self.writer.add_document(self.document(key, product))?;
         self.keys.insert(product.id.clone(), key);
-        self.docs.insert(key, Arc::new(product.doc()));
+        self.docs.insert(key, Arc::new(product.doc(&mut self.facets)));
         self.words.insert(product.id.clone(), words);
         self.dirty = true;
         Ok(())

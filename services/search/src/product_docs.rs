@@ -7,14 +7,16 @@
 
 use std::sync::Arc;
 
-use crate::domain::ProductDoc;
+use crate::domain::results::Candidate;
+use crate::domain::{Facts, ProductDoc};
 
 /// How many shards: a change copies about 1/64th of the records.
 const SHARDS: usize = 64;
 
 /// Keyed by our own sequence, so hashed with foldhash rather than SipHash, which showed as a
-/// seventh of search's CPU under browsing at 100,000 products.
-type Shard = foldhash::HashMap<u64, Arc<ProductDoc>>;
+/// seventh of search's CPU under browsing at 100,000 products. A record's facts live in the
+/// table itself: listing a category scans every entry and reads the record of a few.
+type Shard = foldhash::HashMap<u64, (Facts, Arc<ProductDoc>)>;
 
 /// Records by key; cloning shares every shard.
 #[derive(Clone, Debug)]
@@ -35,14 +37,24 @@ impl ProductDocs {
         (key % SHARDS as u64) as usize
     }
 
-    /// The record under `key`.
-    pub fn get(&self, key: u64) -> Option<&Arc<ProductDoc>> {
-        self.shards[Self::shard(key)].get(&key)
+    /// The record under `key`, as a candidate with relevance `score`.
+    pub fn get(&self, key: u64, score: f32) -> Option<Candidate<'_>> {
+        self.shards[Self::shard(key)].get(&key).map(|(facts, doc)| Candidate { doc, facts: *facts, score })
+    }
+
+    /// Every record, as a candidate with relevance `score`, in no particular order.
+    pub fn all(&self, score: f32) -> impl Iterator<Item = Candidate<'_>> {
+        self.shards.iter().flat_map(|shard| shard.values()).map(move |(facts, doc)| Candidate {
+            doc,
+            facts: *facts,
+            score,
+        })
     }
 
     /// Stores `doc` under `key`, copying its shard first if a snapshot shares it.
     pub fn insert(&mut self, key: u64, doc: Arc<ProductDoc>) {
-        if Arc::make_mut(&mut self.shards[Self::shard(key)]).insert(key, doc).is_none() {
+        let record = (doc.facts(), doc);
+        if Arc::make_mut(&mut self.shards[Self::shard(key)]).insert(key, record).is_none() {
             self.len += 1;
         }
     }
@@ -79,6 +91,7 @@ mod tests {
             name_key: name.into(),
             category: None,
             category_key: None,
+            category_facet: None,
             attributes: std::collections::BTreeMap::new(),
             prices: std::collections::BTreeMap::new(),
             in_stock: true,
@@ -96,10 +109,13 @@ mod tests {
         docs.remove(8);
         docs.insert(201, doc("new"));
         assert_eq!((docs.len(), snapshot.len()), (200, 200));
-        assert_eq!(docs.get(7).map(|d| d.name.as_str()), Some("changed"));
-        assert_eq!(snapshot.get(7).map(|d| d.name.as_str()), Some("p7"));
-        assert!(docs.get(8).is_none() && snapshot.get(8).is_some());
-        assert!(snapshot.get(201).is_none());
+        let name = |docs: &ProductDocs, key| docs.get(key, 1.0).map(|c| c.doc.name.clone());
+        assert_eq!(name(&docs, 7).as_deref(), Some("changed"));
+        assert_eq!(name(&snapshot, 7).as_deref(), Some("p7"));
+        assert!(name(&docs, 8).is_none() && name(&snapshot, 8).is_some());
+        assert!(name(&snapshot, 201).is_none());
+        assert_eq!(docs.all(1.0).filter(|c| c.doc.name == "new" || c.doc.name == "changed").count(), 2);
+        assert_eq!(snapshot.all(1.0).count(), 200);
         // Untouched shards are shared, not copied.
         let shared = (0..SHARDS).filter(|&i| Arc::ptr_eq(&docs.shards[i], &snapshot.shards[i])).count();
         assert_eq!(shared, SHARDS - 3);

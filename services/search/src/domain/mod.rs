@@ -8,6 +8,7 @@
 //!   over the products the full-text part matched; [`cursor`]: the opaque `after` cursor.
 
 pub mod cursor;
+pub mod facet_ids;
 pub mod request;
 pub mod results;
 
@@ -17,6 +18,8 @@ use contracts::catalog::{Product, ProductStatus};
 use contracts::ids::{ProductId, Sku};
 use contracts::money::Currency;
 use contracts::search::HitCategory;
+
+use self::facet_ids::{FacetId, FacetIds};
 
 /// A product as the read model holds it.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,19 +103,25 @@ impl IndexedProduct {
         merged
     }
 
-    /// What a search filters, counts and shows of this product.
-    pub fn doc(&self) -> ProductDoc {
+    /// What a search filters, counts and shows of this product; its facet values are
+    /// numbered by `ids`.
+    pub fn doc(&self, ids: &mut FacetIds) -> ProductDoc {
+        let category_key = self.category.as_ref().map(|c| c.slug.to_lowercase());
         ProductDoc {
             id: self.id.clone(),
             slug: self.slug.clone(),
             name: self.name.clone(),
             name_key: self.name.to_lowercase(),
-            category_key: self.category.as_ref().map(|c| c.slug.to_lowercase()),
+            category_facet: category_key.as_deref().map(|key| ids.category(key)),
+            category_key,
             category: self.category.clone(),
             attributes: self
                 .merged_attributes()
                 .into_iter()
-                .map(|(name, values)| (name, values.iter().map(|v| AttributeValue::new(v)).collect()))
+                .map(|(name, values)| {
+                    let values = values.iter().map(|v| AttributeValue::new(&name, v, ids)).collect();
+                    (name, values)
+                })
                 .collect(),
             prices: self.prices.clone(),
             in_stock: self.available > 0,
@@ -125,20 +134,23 @@ pub fn normalise(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-/// An attribute value as shown, and lower-cased as filters and facets compare it (once, here,
-/// rather than for every product at every search).
+/// An attribute value as shown, lower-cased as filters compare it, and numbered as facets
+/// count it (once, here, rather than for every product at every search).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttributeValue {
     /// As the product has it.
     pub shown: String,
     /// Lower-cased.
     pub key: String,
+    /// Its number among the values of its attribute.
+    pub facet: FacetId,
 }
 
 impl AttributeValue {
-    /// `shown` and its key.
-    pub fn new(shown: &str) -> Self {
-        Self { shown: shown.to_owned(), key: shown.to_lowercase() }
+    /// `shown` of the attribute `name` (lower-case), its key and its number from `ids`.
+    pub fn new(name: &str, shown: &str, ids: &mut FacetIds) -> Self {
+        let key = shown.to_lowercase();
+        Self { facet: ids.attribute(name, &key), shown: shown.to_owned(), key }
     }
 }
 
@@ -157,10 +169,30 @@ pub struct ProductDoc {
     pub category: Option<HitCategory>,
     /// The category's slug lower-cased, as filters compare it.
     pub category_key: Option<String>,
+    /// The category's number, as facets count it.
+    pub category_facet: Option<FacetId>,
     /// Attribute values by lower-case name (product and variant attributes together).
     pub attributes: BTreeMap<String, Vec<AttributeValue>>,
     /// Lowest unit price per currency.
     pub prices: BTreeMap<Currency, i64>,
+    /// Whether any SKU is available anywhere.
+    pub in_stock: bool,
+}
+
+impl ProductDoc {
+    /// Its facts.
+    pub fn facts(&self) -> Facts {
+        Facts { category: self.category_facet, in_stock: self.in_stock }
+    }
+}
+
+/// What a search reads of every product it scans, small enough to copy beside each match: a
+/// category page of a large shop scans the whole catalog, and of the products it does not
+/// list it needs only their category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Facts {
+    /// The category's number.
+    pub category: Option<FacetId>,
     /// Whether any SKU is available anywhere.
     pub in_stock: bool,
 }
@@ -210,8 +242,9 @@ mod tests {
     #[test]
     fn stock_means_some_unit_available() {
         let mut p = product();
-        assert!(!p.doc().in_stock);
+        let ids = &mut FacetIds::default();
+        assert!(!p.doc(ids).in_stock);
         p.available = 1;
-        assert!(p.doc().in_stock);
+        assert!(p.doc(ids).in_stock);
     }
 }

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use contracts::money::{Currency, Money};
 use contracts::search::{AvailabilityCounts, FacetCount, PriceBucket, SearchFacets, SearchHit, SearchResults};
 
-use super::ProductDoc;
 use super::cursor::{self, SortKey};
+use super::facet_ids::FacetId;
 use super::request::SearchRequest;
+use super::{Facts, ProductDoc};
 
 /// Most values listed per attribute facet.
 pub const MAX_ATTRIBUTE_VALUES: usize = 50;
@@ -24,8 +25,17 @@ pub const MAX_ATTRIBUTE_VALUES: usize = 50;
 /// francs, and 0–2,500 … 20,000+ yen, which are ranges of a similar size.
 pub const PRICE_BOUNDS: [i64; 5] = [0, 2_500, 5_000, 10_000, 20_000];
 
-/// One product the full text matched, with its relevance.
-pub type Candidate = (Arc<ProductDoc>, f32);
+/// One product the full text matched: its record, its facts (copied beside it, so that a
+/// scan of a whole catalog reads a contiguous list rather than every record), its relevance.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate<'a> {
+    /// The record.
+    pub doc: &'a Arc<ProductDoc>,
+    /// The record's facts.
+    pub facts: Facts,
+    /// Relevance.
+    pub score: f32,
+}
 
 /// The filter a product failed, when it failed exactly one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,16 +46,42 @@ enum Failed<'a> {
     Stock,
 }
 
+/// The category filter, decided once per category by its slug and then remembered by its
+/// number: a scan of the whole catalog for a category page reads no slug per product.
+struct Categories<'a> {
+    wanted: &'a [String],
+    known: foldhash::HashMap<FacetId, bool>,
+}
+
+impl<'a> Categories<'a> {
+    fn new(wanted: &'a [String]) -> Self {
+        Self { wanted, known: foldhash::HashMap::default() }
+    }
+
+    fn accept(&mut self, candidate: &Candidate<'_>) -> bool {
+        if self.wanted.is_empty() {
+            return true;
+        }
+        let Some(id) = candidate.facts.category else { return false };
+        let wanted = self.wanted;
+        *self.known.entry(id).or_insert_with(|| candidate.doc.category_key.as_ref().is_some_and(|k| wanted.contains(k)))
+    }
+}
+
 /// `None`: passes every filter; `Some(Some(f))`: fails only `f`; `Some(None)`: fails more.
-fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<Failed<'a>>> {
+fn failures<'a>(
+    request: &'a SearchRequest,
+    categories: &mut Categories<'_>,
+    candidate: &Candidate<'_>,
+) -> Option<Option<Failed<'a>>> {
+    let doc = candidate.doc;
     let mut failed = None;
     let mut count = 0;
     let mut fail = |f: Failed<'a>| {
         count += 1;
         failed = Some(f);
     };
-    if !request.categories.is_empty() && !doc.category_key.as_ref().is_some_and(|key| request.categories.contains(key))
-    {
+    if !categories.accept(candidate) {
         fail(Failed::Category);
     }
     for (name, wanted) in &request.attributes {
@@ -63,7 +99,7 @@ fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<F
             fail(Failed::Price);
         }
     }
-    if request.in_stock.is_some_and(|wanted| wanted != doc.in_stock) {
+    if request.in_stock.is_some_and(|wanted| wanted != candidate.facts.in_stock) {
         fail(Failed::Stock);
     }
     match count {
@@ -73,28 +109,66 @@ fn failures<'a>(request: &'a SearchRequest, doc: &ProductDoc) -> Option<Option<F
     }
 }
 
-/// Counts of one facet's values: the value first seen, its label and count, by lower-cased
-/// value; borrowed from the records, so counting allocates nothing per product.
+/// One facet value's count, shown as the product first counted has it.
+struct Counted<'a> {
+    /// The attribute; `None` for the category facet.
+    attribute: Option<&'a str>,
+    value: &'a str,
+    label: Option<&'a str>,
+    count: u64,
+}
+
+/// Counts of every facet's values, by the values' numbers (see
+/// [`FacetIds`](super::facet_ids::FacetIds)): counting a product hashes a number per value
+/// and compares no strings; the strings are borrowed from the records, so it allocates
+/// nothing per product either.
 #[derive(Default)]
 struct Tally<'a> {
-    values: foldhash::HashMap<&'a str, (&'a str, Option<&'a str>, u64)>,
+    counts: foldhash::HashMap<FacetId, Counted<'a>>,
 }
 
 impl<'a> Tally<'a> {
-    fn add(&mut self, key: &'a str, value: &'a str, label: Option<&'a str>) {
-        self.values.entry(key).or_insert((value, label, 0)).2 += 1;
+    /// Counts one product with the value `id`; `shown` (attribute, value, label) is read
+    /// from the record only for the value's first product.
+    fn add(&mut self, id: FacetId, shown: impl FnOnce() -> (Option<&'a str>, &'a str, Option<&'a str>)) {
+        self.counts
+            .entry(id)
+            .or_insert_with(|| {
+                let (attribute, value, label) = shown();
+                Counted { attribute, value, label, count: 0 }
+            })
+            .count += 1;
     }
 
-    /// Most results first, then by value; at most `max`.
-    fn into_counts(self, max: usize) -> Vec<FacetCount> {
-        let mut counts: Vec<FacetCount> = self
-            .values
-            .into_values()
-            .map(|(value, label, count)| FacetCount { value: value.to_owned(), label: label.map(str::to_owned), count })
+    /// The category facet (every value) and each attribute's (at most
+    /// [`MAX_ATTRIBUTE_VALUES`]), most results first, then by value.
+    fn into_facets(self) -> (Vec<FacetCount>, BTreeMap<String, Vec<FacetCount>>) {
+        let mut categories = Vec::new();
+        let mut attributes: BTreeMap<&str, Vec<FacetCount>> = BTreeMap::new();
+        for counted in self.counts.into_values() {
+            let count = FacetCount {
+                value: counted.value.to_owned(),
+                label: counted.label.map(str::to_owned),
+                count: counted.count,
+            };
+            match counted.attribute {
+                None => categories.push(count),
+                Some(name) => attributes.entry(name).or_default().push(count),
+            }
+        }
+        let most_first = |counts: &mut Vec<FacetCount>, max: usize| {
+            counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            counts.truncate(max);
+        };
+        most_first(&mut categories, usize::MAX);
+        let attributes = attributes
+            .into_iter()
+            .map(|(name, mut counts)| {
+                most_first(&mut counts, MAX_ATTRIBUTE_VALUES);
+                (name.to_owned(), counts)
+            })
             .collect();
-        counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        counts.truncate(max);
-        counts
+        (categories, attributes)
     }
 }
 
@@ -122,53 +196,63 @@ fn price_buckets(counts: [u64; PRICE_BOUNDS.len()], currency: Currency) -> Vec<P
         .collect()
 }
 
-/// Applies `request`'s filters, facets, order and page to the products the full text matched.
-pub fn answer(request: &SearchRequest, candidates: Vec<Candidate>) -> SearchResults {
-    Answer::compute(request, &candidates).page(request)
-}
-
 /// What a request's words, filters and order make of the index, before paging: every page
 /// of it is cut from this, so the index can keep it for the next page or the next shopper
 /// (see `Snapshot`). Hits hold only their primary sort value; name and id come from the
 /// record when compared.
 #[derive(Debug)]
 pub struct Answer {
-    hits: Vec<(i64, Candidate)>,
+    hits: Vec<Hit>,
     facets: SearchFacets,
 }
 
-/// The sort key of a kept hit, borrowed from its record.
-fn key_of((primary, (doc, _)): &(i64, Candidate)) -> (i64, &str, &str) {
-    (*primary, doc.name_key.as_str(), doc.id.as_str())
+/// A product that passed the filters.
+#[derive(Debug)]
+struct Hit {
+    /// Its primary sort value.
+    primary: i64,
+    doc: Arc<ProductDoc>,
+    score: f32,
+}
+
+impl Hit {
+    /// The sort key, borrowed from the record.
+    fn key(&self) -> (i64, &str, &str) {
+        (self.primary, self.doc.name_key.as_str(), self.doc.id.as_str())
+    }
 }
 
 impl Answer {
     /// Filters, counts facets and sorts: one pass over the matched products and a sort.
-    pub fn compute(request: &SearchRequest, candidates: &[Candidate]) -> Self {
+    pub fn compute(request: &SearchRequest, candidates: &[Candidate<'_>]) -> Self {
         let currency = request.currency;
-        let mut categories = Tally::default();
-        let mut attributes: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
+        let mut tally = Tally::default();
+        let mut in_categories = Categories::new(&request.categories);
         let mut prices = [0u64; PRICE_BOUNDS.len()];
         let mut availability = AvailabilityCounts::default();
-        let mut hits: Vec<(i64, Candidate)> = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
 
+        // Most products of a category page fail its category filter and only count in the
+        // category facet: for those, this reads the candidate and not the record.
         for candidate in candidates {
-            let doc = &candidate.0;
-            let failed = failures(request, doc);
+            let doc = candidate.doc;
+            let failed = failures(request, &mut in_categories, candidate);
             let counts_in = |facet: Failed<'_>| match failed {
                 None => true,
                 Some(Some(only)) => only == facet,
                 Some(None) => false,
             };
             if counts_in(Failed::Category)
-                && let (Some(category), Some(key)) = (&doc.category, &doc.category_key)
+                && let Some(id) = candidate.facts.category
+                && let Some(category) = &doc.category
             {
-                categories.add(key, &category.slug, Some(&category.name));
+                tally.add(id, || (None, &category.slug, Some(&category.name)));
             }
-            for (name, values) in &doc.attributes {
-                if counts_in(Failed::Attribute(name)) {
-                    let tally = attributes.entry(name.as_str()).or_default();
-                    values.iter().for_each(|v| tally.add(&v.key, &v.shown, None));
+            if matches!(failed, None | Some(Some(Failed::Attribute(_)))) {
+                for (name, values) in &doc.attributes {
+                    if counts_in(Failed::Attribute(name)) {
+                        values.iter().for_each(|v| tally.add(v.facet, || (Some(name), &v.shown, None)));
+                    }
                 }
             }
             if counts_in(Failed::Price)
@@ -177,28 +261,21 @@ impl Answer {
                 prices[bucket(*price)] += 1;
             }
             if counts_in(Failed::Stock) {
-                if doc.in_stock {
+                if candidate.facts.in_stock {
                     availability.in_stock += 1;
                 } else {
                     availability.out_of_stock += 1;
                 }
             }
             if failed.is_none() {
-                let primary = SortKey::primary(request.sort, candidate.1, doc.prices.get(&currency).copied());
-                hits.push((primary, candidate.clone()));
+                let primary = SortKey::primary(request.sort, candidate.score, doc.prices.get(&currency).copied());
+                hits.push(Hit { primary, doc: doc.clone(), score: candidate.score });
             }
         }
 
-        hits.sort_by(|a, b| key_of(a).cmp(&key_of(b)));
-        let facets = SearchFacets {
-            category: categories.into_counts(usize::MAX),
-            attributes: attributes
-                .into_iter()
-                .map(|(name, tally)| (name.to_owned(), tally.into_counts(MAX_ATTRIBUTE_VALUES)))
-                .collect(),
-            price: price_buckets(prices, currency),
-            availability,
-        };
+        hits.sort_by(|a, b| a.key().cmp(&b.key()));
+        let (category, attributes) = tally.into_facets();
+        let facets = SearchFacets { category, attributes, price: price_buckets(prices, currency), availability };
         Self { hits, facets }
     }
 
@@ -218,20 +295,20 @@ impl Answer {
         let hits = &self.hits;
         let start = request.after.as_ref().map_or(0, |after| {
             let after = (after.primary, after.name.as_str(), after.id.as_str());
-            hits.partition_point(|hit| key_of(hit) <= after)
+            hits.partition_point(|hit| hit.key() <= after)
         });
-        let page: Vec<&(i64, Candidate)> = hits[start..].iter().take(request.limit).collect();
+        let page: Vec<&Hit> = hits[start..].iter().take(request.limit).collect();
         let next = (start + page.len() < hits.len())
             .then(|| {
-                page.last().map(|&(primary, (doc, _))| {
-                    let key = SortKey { primary: *primary, name: doc.name_key.clone(), id: doc.id.as_str().to_owned() };
-                    cursor::encode(request.sort, &key)
+                page.last().map(|hit| {
+                    let (primary, name, id) = hit.key();
+                    cursor::encode(request.sort, &SortKey { primary, name: name.to_owned(), id: id.to_owned() })
                 })
             })
             .flatten();
         let data = page
             .into_iter()
-            .map(|(_, (doc, score))| SearchHit {
+            .map(|Hit { doc, score, .. }| SearchHit {
                 product_id: doc.id.clone(),
                 slug: doc.slug.clone(),
                 name: doc.name.clone(),
@@ -252,10 +329,21 @@ mod tests {
 
     use super::*;
     use crate::domain::AttributeValue;
+    use crate::domain::facet_ids::FacetIds;
 
-    fn doc(name: &str, category: &str, color: &str, eur: Option<i64>, in_stock: bool) -> Candidate {
+    /// A record and its relevance.
+    type Matched = (Arc<ProductDoc>, f32);
+
+    /// Applies `request`'s filters, facets, order and page to `matched`.
+    fn answer(request: &SearchRequest, matched: Vec<Matched>) -> SearchResults {
+        let candidates: Vec<Candidate<'_>> =
+            matched.iter().map(|(doc, score)| Candidate { doc, facts: doc.facts(), score: *score }).collect();
+        Answer::compute(request, &candidates).page(request)
+    }
+
+    fn doc(ids: &mut FacetIds, name: &str, category: &str, color: &str, eur: Option<i64>, in_stock: bool) -> Matched {
         let mut attributes = BTreeMap::new();
-        attributes.insert("color".to_owned(), vec![AttributeValue::new(color)]);
+        attributes.insert("color".to_owned(), vec![AttributeValue::new("color", color, ids)]);
         let prices = eur.map(|p| (Currency::Eur, p)).into_iter().collect();
         let doc = ProductDoc {
             id: ProductId::generate(),
@@ -264,6 +352,7 @@ mod tests {
             name_key: name.to_lowercase(),
             category: Some(HitCategory { slug: category.to_owned(), name: category.to_uppercase() }),
             category_key: Some(category.to_lowercase()),
+            category_facet: Some(ids.category(&category.to_lowercase())),
             attributes,
             prices,
             in_stock,
@@ -271,13 +360,14 @@ mod tests {
         (Arc::new(doc), 1.0)
     }
 
-    fn catalog() -> Vec<Candidate> {
+    fn catalog() -> Vec<Matched> {
+        let ids = &mut FacetIds::default();
         vec![
-            doc("Linen Shirt", "shirts", "White", Some(4_900), true),
-            doc("Oxford Shirt", "shirts", "Blue", Some(5_900), false),
-            doc("Flannel Shirt", "shirts", "Red", None, true),
-            doc("Chino", "trousers", "Blue", Some(7_900), true),
-            doc("Linen Trousers", "trousers", "white", Some(8_900), true),
+            doc(ids, "Linen Shirt", "shirts", "White", Some(4_900), true),
+            doc(ids, "Oxford Shirt", "shirts", "Blue", Some(5_900), false),
+            doc(ids, "Flannel Shirt", "shirts", "Red", None, true),
+            doc(ids, "Chino", "trousers", "Blue", Some(7_900), true),
+            doc(ids, "Linen Trousers", "trousers", "white", Some(8_900), true),
         ]
     }
 
