@@ -404,6 +404,51 @@ mod tests {
     }
 
     #[test]
+    fn every_attribute_filter_must_match_by_its_own_attribute() {
+        let ids = &mut FacetIds::default();
+        let mut product = |name: &str, attributes: &[(&str, &str)]| -> Matched {
+            let product = crate::domain::IndexedProduct {
+                id: ProductId::generate(),
+                slug: name.to_lowercase(),
+                name: name.to_owned(),
+                description: String::new(),
+                brand: None,
+                category: None,
+                attributes: attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                variants: Vec::new(),
+                archived: false,
+                version: 1,
+                prices: BTreeMap::new(),
+                available: 1,
+            };
+            (Arc::new(product.doc(ids)), 1.0)
+        };
+        let catalog = vec![
+            product("White Linen", &[("color", "White"), ("material", "Linen")]),
+            product("Blue Linen", &[("color", "Blue"), ("material", "linen")]),
+            product("White Cotton", &[("color", "white"), ("material", "Cotton")]),
+            product("Red Linen, white trim", &[("color", "Red"), ("material", "Linen"), ("trim", "White")]),
+        ];
+        let request = SearchRequest {
+            attributes: [
+                ("color".to_owned(), vec!["white".to_owned(), "blue".to_owned()]),
+                ("material".to_owned(), vec!["linen".to_owned()]),
+            ]
+            .into(),
+            sort: SearchSort::Name,
+            ..SearchRequest::default()
+        };
+        let results = answer(&request, catalog);
+        let names: Vec<&str> = results.data.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Blue Linen", "White Linen"], "a white trim is not a white colour");
+        // Linen things by colour (the red one fails only the colour filter); blue or white
+        // things by material (the cotton one fails only the material filter).
+        assert_eq!(counts(&results.facets.attributes["color"]), vec![("Blue", 1), ("Red", 1), ("White", 1)]);
+        assert_eq!(counts(&results.facets.attributes["material"]), vec![("Linen", 2), ("Cotton", 1)]);
+        assert!(!results.facets.attributes.contains_key("trim"), "counted only where it failed two filters");
+    }
+
+    #[test]
     fn price_and_stock_filters() {
         let request = SearchRequest { price_min: Some(5_000), price_max: Some(8_000), ..SearchRequest::default() };
         let names: Vec<String> = answer(&request, catalog()).data.into_iter().map(|h| h.name).collect();
