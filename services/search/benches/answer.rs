@@ -20,18 +20,6 @@ use search::domain::request::SearchRequest;
 use search::domain::results::{Answer, Candidate};
 use search::domain::{IndexedProduct, IndexedVariant, ProductDoc};
 
-/// A small deterministic generator (xorshift), so every run answers over the same catalog.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
 const CATEGORIES: usize = 60;
 /// Product attributes and how many values each has across the catalog.
 const ATTRIBUTES: [(&str, usize); 5] = [("material", 30), ("origin", 15), ("collection", 40), ("care", 10), ("fit", 8)];
@@ -39,14 +27,14 @@ const COLORS: [&str; 12] =
     ["Black", "White", "Navy", "Grey", "Red", "Olive", "Sand", "Blue", "Green", "Rust", "Ivory", "Teal"];
 const SIZES: [&str; 6] = ["XS", "S", "M", "L", "XL", "XXL"];
 
-fn product(i: usize, rng: &mut Rng) -> IndexedProduct {
-    let category = rng.below(CATEGORIES);
+fn product(i: usize, rng: &mut fastrand::Rng) -> IndexedProduct {
+    let category = rng.usize(..CATEGORIES);
     let attributes = ATTRIBUTES
         .iter()
-        .map(|(name, values)| ((*name).to_owned(), format!("{name} {}", rng.below(*values))))
+        .map(|(name, values)| ((*name).to_owned(), format!("{name} {}", rng.usize(..*values))))
         .collect();
-    let colors = 1 + rng.below(3);
-    let first = rng.below(COLORS.len());
+    let colors = 1 + rng.usize(..3);
+    let first = rng.usize(..COLORS.len());
     let variants = (0..colors)
         .flat_map(|c| SIZES[1..5].iter().map(move |size| (COLORS[(first + c) % COLORS.len()], *size)))
         .map(|(color, size)| IndexedVariant {
@@ -55,11 +43,11 @@ fn product(i: usize, rng: &mut Rng) -> IndexedProduct {
             attributes: [("color".to_owned(), color.to_owned()), ("size".to_owned(), size.to_owned())].into(),
         })
         .collect();
-    let price = 500 + rng.below(30_000) as i64;
+    let price = 500 + rng.usize(..30_000) as i64;
     IndexedProduct {
         id: ProductId::generate(),
         slug: format!("product-{i}"),
-        name: format!("Product {}", rng.below(1_000_000)),
+        name: format!("Product {}", rng.usize(..1_000_000)),
         description: String::new(),
         brand: None,
         category: Some(HitCategory { slug: format!("category-{category}"), name: format!("Category {category}") }),
@@ -68,13 +56,14 @@ fn product(i: usize, rng: &mut Rng) -> IndexedProduct {
         archived: false,
         version: 1,
         prices: BTreeMap::from([(Currency::Eur, price), (Currency::Usd, price * 11 / 10)]),
-        available: (rng.below(10) > 0) as i64,
+        available: (rng.usize(..10) > 0) as i64,
     }
 }
 
 /// The records of a catalog of `products`.
 fn catalog(products: usize) -> Vec<Arc<ProductDoc>> {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // Seeded, so every run answers over the same catalog.
+    let mut rng = fastrand::Rng::with_seed(7);
     let mut ids = FacetIds::default();
     (0..products).map(|i| Arc::new(product(i, &mut rng).doc(&mut ids))).collect()
 }

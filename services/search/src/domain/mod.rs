@@ -142,7 +142,7 @@ pub struct AttributeValue {
     pub shown: String,
     /// Lower-cased.
     pub key: String,
-    /// Its number among the values of its attribute.
+    /// Its number, unique to this value of this attribute (see [`FacetIds`]).
     pub facet: FacetId,
 }
 
