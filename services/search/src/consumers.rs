@@ -76,7 +76,8 @@ impl EventHandler for Prices {
     }
 }
 
-/// Inventory's `stock.changed`: the units available at the location.
+/// Inventory's `stock.changed`: the units available at the location; the product is
+/// reindexed only when they cross zero.
 #[derive(Debug)]
 pub struct Stock;
 
@@ -86,8 +87,11 @@ impl EventHandler for Stock {
             return Ok(());
         }
         let stock = event.decode::<StockChanged>()?;
-        products::set_available(tx, &stock.sku, &stock.location, stock.available).await?;
-        if let Some(product) = products::product_of(tx, &stock.sku).await? {
+        let crossed = products::set_available(tx, &stock.sku, &stock.location, stock.available).await?;
+        // The index keeps only whether a product has a unit anywhere, which a change can alter
+        // only by crossing zero: every reservation and sale otherwise changes nothing it shows,
+        // and a reindex would publish a new snapshot (dropping the kept answers) per checkout.
+        if crossed && let Some(product) = products::product_of(tx, &stock.sku).await? {
             changes::record(tx, &[product]).await?;
         }
         tracing::debug!(sku = %stock.sku, location = %stock.location, available = stock.available, "stock stored");

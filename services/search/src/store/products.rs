@@ -129,8 +129,14 @@ pub async fn set_price(
     Ok(())
 }
 
-/// Sets the available units of `sku` at `location`.
-pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i64) -> Result<(), DbError> {
+/// Sets the available units of `sku` at `location`; true when that location went from none
+/// to some or back (a SKU never seen there had none).
+pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i64) -> Result<bool, DbError> {
+    let before: Option<i64> = sqlx::query_scalar("SELECT available FROM availability WHERE sku = $1 AND location = $2")
+        .bind(sku.as_str())
+        .bind(location)
+        .fetch_optional(&mut **tx)
+        .await?;
     sqlx::query(
         "INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (sku, location) DO UPDATE SET available = excluded.available, updated_at = excluded.updated_at",
@@ -141,7 +147,7 @@ pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i6
     .bind(runtime::db::now())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok((before.unwrap_or(0) > 0) != (available > 0))
 }
 
 /// The products with these ids, as the index wants them (absent ids are skipped).

@@ -105,6 +105,16 @@ impl TestApp {
         }
     }
 
+    /// How many reindexing changes the consumers have recorded so far (the change log's last
+    /// position).
+    pub async fn changes_recorded(&self) -> i64 {
+        let mut conn = self.db.acquire().await.expect("conn");
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM search_changes")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("change log")
+    }
+
     /// `POST /v1/search/rebuild` with `token`.
     pub async fn rebuild(&self, token: Option<&str>) -> reqwest::Response {
         let request = self.http.post(format!("{}/v1/search/rebuild", self.base));

@@ -77,6 +77,25 @@ async fn stock_and_renames_reach_the_index() {
 }
 
 #[tokio::test]
+async fn only_stock_that_crosses_zero_reindexes_its_product() {
+    let (app, _catalog) = spawn_with_catalog().await;
+    let before = app.changes_recorded().await;
+    // A reservation of a SKU that keeps some units, and a backorder deepening on one that
+    // has none: the index shows neither.
+    app.apply(&[stock("SH-LIN-WHT-M", 11), stock("SH-LIN-BLU-M", -2)]).await;
+    assert_eq!(app.changes_recorded().await, before, "no reindex for what the index does not show");
+
+    app.apply(&[stock("SH-LIN-WHT-M", 0)]).await;
+    assert_eq!(app.changes_recorded().await, before + 1);
+    let linen = app.eventually("q=linen%20shirt", |page| page["data"][0]["in_stock"] == false).await;
+    assert_eq!(linen["data"][0]["name"], "Linen Shirt");
+
+    app.apply(&[stock("SH-LIN-BLU-M", 1)]).await;
+    assert_eq!(app.changes_recorded().await, before + 2);
+    app.eventually("q=linen%20shirt", |page| page["data"][0]["in_stock"] == true).await;
+}
+
+#[tokio::test]
 async fn prices_and_stock_that_arrive_before_the_product_are_kept_for_it() {
     let (app, catalog) = spawn_with_catalog().await;
     let cap = catalog.new_product("Waxed Cap", "shoes", &["AC-CAP-OLV"]);
