@@ -98,8 +98,8 @@ fn spawn(config: &RunConfig, spec: ServiceSpec, id: &str) -> std::io::Result<Chi
         .process_group(0)
         .kill_on_drop(true);
     // A dozen processes share the machine's cores: with a scheduler thread per core in each,
-    // their threads wake and steal work across processes for nothing (W3 spent 10 % more CPU
-    // per checkout). The edge, which carries every request, keeps one per core; the others,
+    // their threads wake and steal work across processes for nothing (W3 did 8 % fewer
+    // checkouts). The edge, which carries every request, keeps one per core; the others,
     // whose heavy work runs on their own threads (SQLite's, search's queries, identity's
     // hashing), get one. Kept as the operator set it, if they did.
     if !spec.edge && std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
