@@ -185,10 +185,12 @@ impl ServiceBuilder {
         self
     }
 
-    /// Tells `watcher` about every event `source` publishes from now on, in this instance (see
-    /// [`Watcher`]): for in-memory views, which need no exactly-once.
-    pub fn watch<W: Watcher>(mut self, source: &str, watcher: Arc<W>) -> Self {
-        self.watches.push(WatchTask { source: source.to_owned(), watcher });
+    /// Tells `watcher` about every event of `types` (all when empty) that `source` publishes
+    /// from now on, in this instance (see [`Watcher`]): for in-memory views, which need no
+    /// exactly-once.
+    pub fn watch<W: Watcher>(mut self, source: &str, types: &[&str], watcher: Arc<W>) -> Self {
+        let types = types.iter().map(|t| (*t).to_owned()).collect();
+        self.watches.push(WatchTask { source: source.to_owned(), types, watcher });
         self
     }
 

@@ -77,8 +77,8 @@ pub async fn build_with(settings: Settings, options: Options) -> Result<Applicat
     let pages = match NonZeroUsize::new(options.page_capacity) {
         Some(capacity) if !options.page_max_age.is_zero() => {
             let pages = page_cache::PageCache::new(capacity, options.page_max_age);
-            for source in page_cache::SOURCES {
-                builder = builder.watch(source, pages.watcher(source));
+            for (source, types) in page_cache::SOURCES {
+                builder = builder.watch(source, types, pages.watcher(source));
             }
             Some(pages)
         }

@@ -33,8 +33,12 @@ use contracts::pricing::PriceChanged;
 use lru::LruCache;
 use runtime::events::{Event, Watcher};
 
-/// The owners whose events can change a product page.
-pub const SOURCES: [&str; 3] = ["catalog", "pricing", "inventory"];
+/// The owners whose events can change a product page, and those events.
+pub const SOURCES: [(&str, &[&str]); 3] = [
+    ("catalog", &[ProductCreated::TYPE, ProductUpdated::TYPE, ProductArchived::TYPE]),
+    ("pricing", &[PriceChanged::TYPE]),
+    ("inventory", &[StockChanged::TYPE]),
+];
 
 /// How many recent changes are remembered to vet the pages composed meanwhile; a page whose
 /// composition outlasted that many changes is not stored.
@@ -156,7 +160,7 @@ impl PageCache {
             inner: Mutex::new(Inner {
                 pages: LruCache::new(capacity),
                 aliases: LruCache::new(capacity.saturating_mul(ALIASES_PER_PAGE)),
-                unfollowed: SOURCES.into_iter().collect(),
+                unfollowed: SOURCES.into_iter().map(|(source, _)| source).collect(),
                 epoch: 0,
                 changes: 0,
                 recent: VecDeque::with_capacity(RECENT_CHANGES),
@@ -315,7 +319,7 @@ mod tests {
 
     fn followed_cache() -> (Arc<PageCache>, Vec<Arc<SourceWatch>>) {
         let cache = PageCache::new(NonZeroUsize::new(16).expect("not zero"), Duration::from_secs(3600));
-        let watches: Vec<_> = SOURCES.into_iter().map(|s| cache.watcher(s)).collect();
+        let watches: Vec<_> = SOURCES.into_iter().map(|(s, _)| cache.watcher(s)).collect();
         for watch in &watches {
             watch.live();
         }
@@ -325,7 +329,7 @@ mod tests {
     #[test]
     fn nothing_is_stored_until_every_stream_is_followed() {
         let cache = PageCache::new(NonZeroUsize::new(16).expect("not zero"), Duration::from_secs(3600));
-        let watches: Vec<_> = SOURCES.into_iter().map(|s| cache.watcher(s)).collect();
+        let watches: Vec<_> = SOURCES.into_iter().map(|(s, _)| cache.watcher(s)).collect();
         watches[0].live();
         watches[1].live();
         assert!(!cache.put(cache.ticket(), key("a"), page("p1", &["A"])));

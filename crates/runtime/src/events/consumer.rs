@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use super::envelope::Event;
-use super::feed::FeedPage;
+use super::feed::{FeedPage, TypeFilter};
 use crate::client::{Call, ServiceClient};
 use crate::db::{Db, DbError, Tx};
 use crate::lease::Lease;
@@ -129,6 +129,10 @@ impl<H: EventHandler> Consumer<H> {
             Duration::from_secs(15),
         );
         let mut backoff = Backoff::new();
+        let mut filter = TypeFilter::new(&self.subscription.types);
+        // How far the feed has shown nothing this consumer applies: no need to save it, as
+        // reading those events again would only skip them again.
+        let mut skipped_to = 0;
         while !self.env.shutdown.is_cancelled() {
             match lease.try_acquire().await {
                 Ok(true) => {}
@@ -143,14 +147,14 @@ impl<H: EventHandler> Consumer<H> {
                 }
             }
             let position = match self.position().await {
-                Ok(p) => p,
+                Ok(p) => p.max(skipped_to),
                 Err(err) => {
                     tracing::warn!(consumer = %self.name, error = %err, "reading the cursor failed");
                     self.pause(backoff.next()).await;
                     continue;
                 }
             };
-            let call = Call::get(format!("/v1/events?after={position}&limit={FEED_PAGE}&wait=5"))
+            let call = Call::get(format!("/v1/events?after={position}&limit={FEED_PAGE}&wait=5{}", filter.query()))
                 .timeout(Duration::from_secs(8))
                 .internal();
             let page = tokio::select! {
@@ -159,6 +163,10 @@ impl<H: EventHandler> Consumer<H> {
             };
             let page: FeedPage = match page.and_then(|r| r.json()) {
                 Ok(page) => page,
+                Err(err) if filter.refused(&err) => {
+                    tracing::info!(consumer = %self.name, "the producer's feed does not filter by type; reading all of it");
+                    continue;
+                }
                 Err(err) => {
                     tracing::debug!(consumer = %self.name, error = %err, "feed unavailable; backing off");
                     self.pause(backoff.next()).await;
@@ -167,9 +175,10 @@ impl<H: EventHandler> Consumer<H> {
             };
             backoff.reset();
             if page.data.is_empty() {
+                skipped_to = skipped_to.max(page.next);
                 continue;
             }
-            if let Err(err) = self.apply_all(&page.data, Some(&lease), true).await {
+            if let Err(err) = self.apply_all(&page.data, Some(&lease), Some(page.next)).await {
                 tracing::warn!(consumer = %self.name, error = %err, "applying events failed; will retry");
                 self.pause(backoff.next()).await;
             } else if page.data.len() < FEED_PAGE {
@@ -197,16 +206,11 @@ impl<H: EventHandler> Consumer<H> {
         })
     }
 
-    /// Applies a batch in one transaction; when a handler fails, falls back to one event at a
-    /// time so that a single bad event is retried and, at last, dead-lettered, instead of
-    /// blocking the stream.
-    pub(crate) async fn apply_all(
-        &self,
-        events: &[Event],
-        lease: Option<&Lease>,
-        track_position: bool,
-    ) -> Result<(), DbError> {
-        match self.apply(events, lease, track_position).await {
+    /// Applies a batch in one transaction, saving the feed position `upto` with it (embedded
+    /// mode); when a handler fails, falls back to one event at a time so that a single bad
+    /// event is retried and, at last, dead-lettered, instead of blocking the stream.
+    pub(crate) async fn apply_all(&self, events: &[Event], lease: Option<&Lease>, upto: Option<i64>) -> Result<(), DbError> {
+        match self.apply(events, lease, upto).await {
             Ok(Applied::Done) => return Ok(()),
             Ok(Applied::LostLease) => return Ok(()),
             Err(ApplyError::Db(err)) => return Err(err),
@@ -216,13 +220,14 @@ impl<H: EventHandler> Consumer<H> {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                match self.apply(std::slice::from_ref(event), lease, track_position).await {
+                let upto = upto.and(event.seq);
+                match self.apply(std::slice::from_ref(event), lease, upto).await {
                     Ok(Applied::Done) => break,
                     Ok(Applied::LostLease) => return Ok(()),
                     Err(ApplyError::Db(err)) => return Err(err),
                     Err(ApplyError::Handler { error, .. }) if attempt >= MAX_ATTEMPTS => {
                         tracing::error!(consumer = %self.name, event_id = %event.id, event_type = %event.event_type, error = %error, "event dead-lettered");
-                        self.dead_letter(event, &error, track_position).await?;
+                        self.dead_letter(event, &error, upto).await?;
                         metrics::counter!("events_dead_lettered_total", "consumer" => self.name.clone()).increment(1);
                         break;
                     }
@@ -239,12 +244,7 @@ impl<H: EventHandler> Consumer<H> {
         Ok(())
     }
 
-    async fn apply(
-        &self,
-        events: &[Event],
-        lease: Option<&Lease>,
-        track_position: bool,
-    ) -> Result<Applied, ApplyError> {
+    async fn apply(&self, events: &[Event], lease: Option<&Lease>, upto: Option<i64>) -> Result<Applied, ApplyError> {
         let mut tx = self.env.db.begin().await?;
         if let Some(lease) = lease
             && !lease.renew_in(&mut tx).await?
@@ -284,8 +284,8 @@ impl<H: EventHandler> Consumer<H> {
                 .map_err(|error| ApplyError::Handler { error })?;
             applied += 1;
         }
-        if track_position && let Some(last) = events.last().and_then(|e| e.seq) {
-            self.save_position(&mut tx, last).await?;
+        if let Some(upto) = upto {
+            self.save_position(&mut tx, upto).await?;
         }
         tx.commit().await.map_err(DbError::from)?;
         // How far behind its producer this consumer runs: the age of the newest event it has
@@ -311,7 +311,7 @@ impl<H: EventHandler> Consumer<H> {
         Ok(())
     }
 
-    async fn dead_letter(&self, event: &Event, error: &HandlerError, track_position: bool) -> Result<(), DbError> {
+    async fn dead_letter(&self, event: &Event, error: &HandlerError, upto: Option<i64>) -> Result<(), DbError> {
         let mut tx = self.env.db.begin().await?;
         sqlx::query(
             "INSERT INTO mercato_dead_letters (consumer, event_id, event, error, failed_at) VALUES ($1, $2, $3, $4, $5)
@@ -330,8 +330,8 @@ impl<H: EventHandler> Consumer<H> {
             .bind(crate::db::now())
             .execute(&mut *tx)
             .await?;
-        if track_position && let Some(seq) = event.seq {
-            self.save_position(&mut tx, seq).await?;
+        if let Some(upto) = upto {
+            self.save_position(&mut tx, upto).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,14 +1,16 @@
-//! The embedded event feed: `GET /v1/events?after=SEQ&limit=&wait=`, a long poll over the
-//! outbox. Consumers keep their position in their own database.
+//! The embedded event feed: `GET /v1/events?after=SEQ&limit=&wait=&types=`, a long poll over
+//! the outbox. Consumers keep their position in their own database.
 
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::envelope::Event;
 use super::outbox::Outbox;
 use crate::auth::{Internal, InternalAuth};
+use crate::client::ClientError;
 use crate::http::{FieldError, Json, Problem, Query};
 
 /// What the feed handler needs.
@@ -33,6 +35,59 @@ pub struct FeedParams {
     /// `true`: answer at once with no events and the newest position as `next`, where a
     /// reader that only wants what happens from now on starts.
     latest: Option<bool>,
+    /// Comma-separated event types to return (default: all). The others are skipped and
+    /// `next` moves past them, so a reader that wants few of a producer's events neither
+    /// receives nor decodes the rest.
+    types: Option<String>,
+}
+
+/// A reader's `types` filter, as the feed's query asks it. A producer from before the filter
+/// refuses it (400): the reader then drops it and reads everything, skipping what it does not
+/// want, so that either may be upgraded first.
+#[derive(Debug)]
+pub(crate) struct TypeFilter {
+    query: String,
+}
+
+impl TypeFilter {
+    /// Asks for `types` only (everything when empty).
+    pub(crate) fn new<S: AsRef<str>>(types: &[S]) -> Self {
+        let list: Vec<&str> = types.iter().map(AsRef::as_ref).collect();
+        Self { query: if list.is_empty() { String::new() } else { format!("&types={}", list.join(",")) } }
+    }
+
+    /// The query parameter to append (`&types=…`), or nothing.
+    pub(crate) fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Whether `err` is the producer refusing the filter; if so, the filter is dropped.
+    pub(crate) fn refused(&mut self, err: &ClientError) -> bool {
+        let refused = !self.query.is_empty() && matches!(err, ClientError::Status { status } if *status == StatusCode::BAD_REQUEST);
+        if refused {
+            self.query.clear();
+        }
+        refused
+    }
+}
+
+/// At most this many types in one `types` filter.
+const MAX_TYPES: usize = 32;
+
+/// The event types of a `types` filter, or what is wrong with it.
+fn parse_types(list: &str) -> Result<Vec<String>, &'static str> {
+    let types: Vec<String> = list.split(',').map(str::to_owned).collect();
+    if types.len() > MAX_TYPES {
+        return Err("at most 32 event types");
+    }
+    let valid = |t: &String| {
+        (1..=100).contains(&t.len())
+            && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-')
+    };
+    if !types.iter().all(valid) {
+        return Err("must be event types such as `stock.changed`, separated by commas");
+    }
+    Ok(types)
 }
 
 /// A page of the feed.
@@ -40,7 +95,7 @@ pub struct FeedParams {
 pub struct FeedPage {
     /// Events, oldest first.
     pub data: Vec<Event>,
-    /// Position to ask `after` next time.
+    /// Position to ask `after` next time: past every event read, returned or skipped.
     pub next: i64,
 }
 
@@ -78,6 +133,13 @@ pub(crate) async fn feed(
     if wait > 25 {
         errors.push(FieldError::new("wait", "must be between 0 and 25 seconds"));
     }
+    let types = match params.types.as_deref().map(parse_types).transpose() {
+        Ok(types) => types,
+        Err(message) => {
+            errors.push(FieldError::new("types", message));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(Problem::bad_request("Invalid feed parameters; see `errors`.").with_errors(errors));
     }
@@ -93,22 +155,56 @@ pub(crate) async fn feed(
     if let Some(deadline) = RequestContext::current().and_then(|c| c.deadline) {
         until = until.min(deadline.checked_sub(Duration::from_millis(500)).unwrap_or(deadline));
     }
+    // Where the read has got to: events of other types move it on without being returned.
+    let mut position = after;
     loop {
         let appended = outbox.appended().notified();
         tokio::pin!(appended);
         appended.as_mut().enable();
-        let events = outbox.read_after(after, limit).await.map_err(|err| {
+        let scan = outbox.read_after(position, limit, types.as_deref()).await.map_err(|err| {
             tracing::error!(error = %err, "reading the outbox failed");
             Problem::unavailable("The event feed is temporarily unavailable.", 1)
         })?;
+        position = scan.scanned_to.unwrap_or(position);
         let now = Instant::now();
-        if !events.is_empty() || now >= until {
-            let next = events.last().and_then(|e| e.seq).unwrap_or(after);
-            return Ok(Json(FeedPage { data: events, next }));
+        if !scan.events.is_empty() || now >= until {
+            return Ok(Json(FeedPage { data: scan.events, next: position }));
+        }
+        if scan.scanned as i64 == limit {
+            // A full page of skipped events: more may follow at once.
+            continue;
         }
         tokio::select! {
             _ = appended => {}
             _ = tokio::time::sleep(POLL_INTERVAL.min(until - now)) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_types_filter_is_a_comma_separated_list_of_event_types() {
+        assert_eq!(parse_types("stock.changed").unwrap(), ["stock.changed"]);
+        assert_eq!(parse_types("order.placed,payment_v2.captured").unwrap(), ["order.placed", "payment_v2.captured"]);
+        for bad in ["", "stock.changed,", "Stock.Changed", "stock changed", "a,,b", &"x".repeat(101)] {
+            assert!(parse_types(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_types(&vec!["a"; 32].join(",")).is_ok());
+        assert!(parse_types(&vec!["a"; 33].join(",")).is_err());
+    }
+
+    #[test]
+    fn a_reader_drops_its_filter_when_the_producer_refuses_it() {
+        let mut filter = TypeFilter::new(&["stock.changed", "price.changed"]);
+        assert_eq!(filter.query(), "&types=stock.changed,price.changed");
+        assert!(!filter.refused(&ClientError::Status { status: StatusCode::SERVICE_UNAVAILABLE }));
+        assert_eq!(filter.query(), "&types=stock.changed,price.changed");
+        assert!(filter.refused(&ClientError::Status { status: StatusCode::BAD_REQUEST }));
+        assert_eq!(filter.query(), "");
+        assert!(!filter.refused(&ClientError::Status { status: StatusCode::BAD_REQUEST }), "nothing left to drop");
+        assert_eq!(TypeFilter::new::<&str>(&[]).query(), "");
     }
 }

@@ -13,6 +13,6 @@ pub(crate) use consumer::{ConsumerEnv, SubscriptionTask, task as consumer_task};
 pub use consumer::{EventHandler, HandlerError, Subscription};
 pub use envelope::{Event, NewEvent};
 pub use feed::FeedPage;
-pub use outbox::Outbox;
+pub use outbox::{Outbox, Scan};
 pub use watch::Watcher;
 pub(crate) use watch::{WatchEnv, WatchTask};

@@ -214,7 +214,7 @@ pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, 
             if events.is_empty() {
                 continue;
             }
-            match consumer.apply_all(&events, None, false).await {
+            match consumer.apply_all(&events, None, None).await {
                 Ok(()) => {
                     backoff.reset();
                     for message in messages {

@@ -9,6 +9,17 @@ use super::envelope::{Event, NewEvent};
 use crate::db::{Backend, Db, DbError, Tx};
 use crate::trace::RequestContext;
 
+/// What one read of the outbox found.
+#[derive(Debug)]
+pub struct Scan {
+    /// The events kept, oldest first.
+    pub events: Vec<Event>,
+    /// How many rows were read, kept or not.
+    pub scanned: usize,
+    /// The position of the last row read, kept or not (`None` when there was none).
+    pub scanned_to: Option<i64>,
+}
+
 /// A service's outbox.
 #[derive(Clone, Debug)]
 pub struct Outbox {
@@ -81,8 +92,9 @@ impl Outbox {
         })
     }
 
-    /// Events after position `after`, oldest first.
-    pub async fn read_after(&self, after: i64, limit: i64) -> Result<Vec<Event>, DbError> {
+    /// Up to `limit` events after position `after`, oldest first, keeping only those whose type
+    /// is in `types` (all when `None`); the others are neither decoded nor returned.
+    pub async fn read_after(&self, after: i64, limit: i64, types: Option<&[String]>) -> Result<Scan, DbError> {
         let rows = sqlx::query(
             "SELECT seq, event_id, event_type, subject, occurred_at, schema_version, traceparent, data
              FROM mercato_outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -91,7 +103,24 @@ impl Outbox {
         .bind(limit)
         .fetch_all(self.db.pool())
         .await?;
-        rows.iter().map(|r| self.row_to_event(r)).collect()
+        let scanned_to = match rows.last() {
+            Some(row) => Some(row.try_get("seq")?),
+            None => None,
+        };
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let wanted = match types {
+                None => true,
+                Some(types) => {
+                    let event_type: &str = row.try_get("event_type")?;
+                    types.iter().any(|t| t == event_type)
+                }
+            };
+            if wanted {
+                events.push(self.row_to_event(row)?);
+            }
+        }
+        Ok(Scan { events, scanned: rows.len(), scanned_to })
     }
 
     /// The position of the newest event (0 when there is none).

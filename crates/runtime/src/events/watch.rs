@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::consumer::{Backoff, LINGER};
 use super::envelope::Event;
-use super::feed::FeedPage;
+use super::feed::{FeedPage, TypeFilter};
 use super::nats::NatsEnv;
 use crate::client::{Call, ServiceClient};
 
@@ -41,6 +41,8 @@ pub(crate) struct WatchEnv {
 /// A watch of `source` bound to its watcher, ready to be spawned.
 pub(crate) struct WatchTask {
     pub source: String,
+    /// The event types the watcher wants (all when empty).
+    pub types: Vec<String>,
     pub watcher: Arc<dyn Watcher>,
 }
 
@@ -53,16 +55,22 @@ impl WatchTask {
         }
     }
 
+    /// Whether the watcher asked for events of this type.
+    fn wants(&self, event: &Event) -> bool {
+        self.types.is_empty() || self.types.iter().any(|t| *t == event.event_type)
+    }
+
     /// Embedded mode: asks the producer's feed for its head, then long-polls from there. After
     /// a failed poll it resumes where it was, so once the feed answers again nothing is missed.
     async fn follow_feed(&self, client: &ServiceClient, shutdown: &CancellationToken) {
         let mut position: Option<i64> = None;
         let mut following = false;
         let mut backoff = Backoff::new();
+        let mut filter = TypeFilter::new(&self.types);
         while !shutdown.is_cancelled() {
             let path = match position {
                 None => "/v1/events?latest=true".to_owned(),
-                Some(after) => format!("/v1/events?after={after}&limit={WATCH_PAGE}&wait=5"),
+                Some(after) => format!("/v1/events?after={after}&limit={WATCH_PAGE}&wait=5{}", filter.query()),
             };
             let call = Call::get(path).timeout(Duration::from_secs(8)).internal();
             let page = tokio::select! {
@@ -76,13 +84,16 @@ impl WatchTask {
                         following = true;
                         self.watcher.live();
                     }
-                    for event in &page.data {
+                    for event in page.data.iter().filter(|e| self.wants(e)) {
                         self.watcher.event(event);
                     }
                     position = Some(page.next);
                     if !page.data.is_empty() && page.data.len() < WATCH_PAGE {
                         pause(shutdown, LINGER).await;
                     }
+                }
+                Err(err) if filter.refused(&err) => {
+                    tracing::info!(source = %self.source, "the producer's feed does not filter by type; reading all of it");
                 }
                 Err(err) => {
                     if following {
@@ -131,7 +142,8 @@ impl WatchTask {
                 };
                 match message {
                     Some(Ok(message)) => match serde_json::from_slice::<Event>(&message.payload) {
-                        Ok(event) => self.watcher.event(&event),
+                        Ok(event) if self.wants(&event) => self.watcher.event(&event),
+                        Ok(_) => {}
                         Err(err) => tracing::warn!(source = %self.source, error = %err, "not a CloudEvent; skipped"),
                     },
                     Some(Err(err)) => {

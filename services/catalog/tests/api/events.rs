@@ -53,7 +53,15 @@ async fn a_long_poll_returns_as_soon_as_an_event_is_written() {
 #[tokio::test]
 async fn feed_parameters_are_validated() {
     let app = spawn_app().await;
-    for (query, field) in [("after=-1", "after"), ("limit=0", "limit"), ("wait=99", "wait"), ("after=x", "after")] {
+    for (query, field) in [
+        ("after=-1", "after"),
+        ("limit=0", "limit"),
+        ("wait=99", "wait"),
+        ("after=x", "after"),
+        ("types=", "types"),
+        ("types=Product.Created", "types"),
+        ("types=product.created,,product.updated", "types"),
+    ] {
         let p = problem(app.get_internal(&format!("/v1/events?{query}")).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(fields(&p), vec![field], "{query}");
     }
@@ -102,4 +110,43 @@ async fn the_feed_is_only_for_platform_services() {
     problem(forged, StatusCode::FORBIDDEN).await;
     let staff = app.staff(reqwest::Method::GET, "/v1/events?after=0").send().await.expect("sent");
     problem(staff, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn a_types_filter_returns_only_those_events_and_moves_past_the_rest() {
+    let app = spawn_app().await;
+    let created = app.create_product("boot", &["BOOT-42"]).await;
+    let id = created["id"].as_str().expect("id");
+    app.patch(&format!("/v1/products/{id}"), None, &json!({ "name": "Hiking Boot" })).await;
+    app.post(&format!("/v1/products/{id}/archive"), &json!({})).await;
+    let all: Value = app.get_internal("/v1/events?after=0").await.json().await.expect("json");
+    let seqs: Vec<i64> = all["data"].as_array().expect("data").iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+
+    let page: Value =
+        app.get_internal("/v1/events?after=0&types=product.created,product.archived").await.json().await.expect("json");
+    let types: Vec<_> = page["data"].as_array().expect("data").iter().map(|e| e["type"].as_str().expect("type")).collect();
+    assert_eq!(types, ["product.created", "product.archived"]);
+    assert_eq!(page["next"], seqs[2]);
+
+    // Nothing after the first event is wanted: the page is empty but `next` has read past it
+    // all, so the reader does not read those events again.
+    let page: Value = app
+        .get_internal(&format!("/v1/events?after={}&types=product.created", seqs[0]))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["data"], json!([]));
+    assert_eq!(page["next"], seqs[2]);
+
+    // A page limit counts the events read, kept or not: a full page of others moves `next`
+    // on, and a long poll reads on past them at once.
+    let page: Value =
+        app.get_internal("/v1/events?after=0&limit=2&types=product.archived").await.json().await.expect("json");
+    assert_eq!(page["data"], json!([]));
+    assert_eq!(page["next"], seqs[1]);
+    let page: Value =
+        app.get_internal("/v1/events?after=0&limit=2&types=product.archived&wait=5").await.json().await.expect("json");
+    assert_eq!(page["data"][0]["type"], "product.archived");
+    assert_eq!(page["next"], seqs[2]);
 }
