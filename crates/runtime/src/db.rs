@@ -5,16 +5,49 @@
 //! Integers are `BIGINT`/`INTEGER` (always `i64` in Rust), timestamps are RFC 3339 text,
 //! JSON documents are text.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor as _};
+use sqlx::{AnyConnection, AnyPool, Executor as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// A transaction on a service's database.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction on a service's database; statements run on it as on a connection
+/// (`&mut *tx`).
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    /// On SQLite, this process's turn to write, held until the transaction ends.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    /// Rolls back (dropping the transaction does too, a little later).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// Which database engine is behind a [`Db`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +148,16 @@ macro_rules! migrations {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps and
+    /// retries (1, 2, 5 … 100 ms), so the lock sits idle while waiters sleep and the unlucky
+    /// ones wait longest. Writers of one process take turns here instead, first come first
+    /// served and woken the moment the turn is free; only other processes (replicas) still
+    /// meet SQLite's busy wait.
+    write_turn: Arc<Mutex<()>>,
 }
+
+/// How long a writer waits for its turn, as long as SQLite's own `busy_timeout`.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 const RUNTIME_SQLITE: &str = include_str!("../schema/sqlite.sql");
 const RUNTIME_POSTGRES: &str = include_str!("../schema/postgres.sql");
@@ -153,7 +195,7 @@ impl Db {
             });
         }
         let pool = pool_options.connect_with(options).await?;
-        let db = Db { pool, backend };
+        let db = Db { pool, backend, write_turn: Arc::new(Mutex::new(())) };
         db.migrate(migrations).await?;
         Ok(db)
     }
@@ -192,13 +234,26 @@ impl Db {
         }
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`), so that it waits for other writers instead of failing midway.
+    /// Begins a write transaction. On SQLite it waits for this process's turn to write, then
+    /// takes the write lock up front (`BEGIN IMMEDIATE`), so that it waits for other writers
+    /// instead of failing midway. A task must not begin a second transaction while it holds
+    /// one: on SQLite that waits for itself (and fails after 10 s).
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, self.write_turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbError::Unavailable(sqlx::Error::PoolTimedOut))?;
+                Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) }
+            }
+            Backend::Postgres => Tx { inner: self.pool.begin().await?, _turn: None },
         })
+    }
+
+    /// Begins a transaction for reads that must agree with each other. It takes no turn to
+    /// write (on SQLite a plain deferred `BEGIN`), so it must not write.
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        Ok(Tx { inner: self.pool.begin().await?, _turn: None })
     }
 
     /// A connection for reads outside a transaction.
@@ -276,6 +331,59 @@ mod tests {
         assert!(timestamp(a) < timestamp(b));
         assert_eq!(parse_timestamp(&timestamp(b)), Some(b));
         assert_eq!(timestamp(a), "2023-11-14T22:13:20.000000Z");
+    }
+
+    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+
+    async fn count(executor: &mut AnyConnection) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(executor).await.expect("counted")
+    }
+
+    #[tokio::test]
+    async fn writers_of_one_process_take_turns_and_readers_do_not_wait_for_them() {
+        let path = std::env::temp_dir().join(format!("mercato-db-{}.db", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = Db::connect(&url, 4, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
+            .await
+            .expect("connects");
+        let mut setup = db.begin().await.expect("begins");
+        setup.execute("CREATE TABLE t (n INTEGER NOT NULL)").await.expect("created");
+        setup.commit().await.expect("committed");
+
+        let mut first = db.begin().await.expect("begins");
+        first.execute("INSERT INTO t (n) VALUES (1)").await.expect("inserted");
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin().await.expect("begins");
+                let seen = count(&mut tx).await;
+                tx.execute("INSERT INTO t (n) VALUES (2)").await.expect("inserted");
+                tx.commit().await.expect("committed");
+                seen
+            }
+        });
+        // A reader goes ahead of the waiting writer and sees only what is committed.
+        let mut reader = db.acquire().await.expect("acquired");
+        assert_eq!(count(&mut reader).await, 0);
+        let mut snapshot = db.begin_read().await.expect("begins");
+        assert_eq!(count(&mut snapshot).await, 0);
+        drop(snapshot);
+        assert!(!second.is_finished(), "the second writer waits for the first");
+        first.commit().await.expect("committed");
+        let seen = tokio::time::timeout(Duration::from_secs(10), second).await.expect("in time").expect("joined");
+        assert_eq!(seen, 1, "the second writer began after the first committed");
+
+        // A transaction dropped without a commit gives the turn back, and writes nothing.
+        let mut abandoned = db.begin().await.expect("begins");
+        abandoned.execute("INSERT INTO t (n) VALUES (3)").await.expect("inserted");
+        drop(abandoned);
+        let mut next = tokio::time::timeout(Duration::from_secs(10), db.begin()).await.expect("in time").expect("begins");
+        assert_eq!(count(&mut next).await, 2);
+        next.rollback().await.expect("rolled back");
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]

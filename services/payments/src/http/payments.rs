@@ -268,7 +268,7 @@ async fn claim(
 ) -> Result<Claim, ApiError> {
     let stale_before = stale_before(state.claim_ttl);
     // Look first without the write lock: a replay or a wait needs none.
-    let mut read = state.db.pool().begin().await.map_err(DbError::from)?;
+    let mut read = state.db.begin_read().await?;
     match look(&mut read, key, fingerprint, &stale_before).await? {
         Seen::Replay(recorded) => return Ok(Claim::Replay(recorded)),
         Seen::InProgress => return Ok(Claim::InProgress),
