@@ -411,7 +411,7 @@ mod tests {
     #[test]
     fn pages_expire_after_max_age() {
         let cache = PageCache::new(NonZeroUsize::new(16).expect("not zero"), Duration::ZERO);
-        for source in SOURCES {
+        for (source, _) in SOURCES {
             cache.watcher(source).live();
         }
         assert!(cache.put(cache.ticket(), key("p1"), page("p1", &["A"])));

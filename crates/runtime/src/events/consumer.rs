@@ -209,7 +209,12 @@ impl<H: EventHandler> Consumer<H> {
     /// Applies a batch in one transaction, saving the feed position `upto` with it (embedded
     /// mode); when a handler fails, falls back to one event at a time so that a single bad
     /// event is retried and, at last, dead-lettered, instead of blocking the stream.
-    pub(crate) async fn apply_all(&self, events: &[Event], lease: Option<&Lease>, upto: Option<i64>) -> Result<(), DbError> {
+    pub(crate) async fn apply_all(
+        &self,
+        events: &[Event],
+        lease: Option<&Lease>,
+        upto: Option<i64>,
+    ) -> Result<(), DbError> {
         match self.apply(events, lease, upto).await {
             Ok(Applied::Done) => return Ok(()),
             Ok(Applied::LostLease) => return Ok(()),
