@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool, Executor as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -33,6 +34,38 @@ impl Tx {
     /// Rolls back (dropping the transaction does too, a little later).
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.inner.rollback().await
+    }
+}
+
+/// A connection for writes outside a transaction (each statement commits by itself) that
+/// holds this process's turn to write (see [`Db::begin`]) until dropped.
+pub struct Write {
+    conn: PoolConnection<sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for Write {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl std::fmt::Debug for Write {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write").field("holds_turn", &self._turn.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").field("holds_turn", &self._turn.is_some()).finish_non_exhaustive()
     }
 }
 
@@ -241,13 +274,28 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match self.backend {
             Backend::Sqlite => {
-                let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, self.write_turn.clone().lock_owned())
-                    .await
-                    .map_err(|_| DbError::Unavailable(sqlx::Error::PoolTimedOut))?;
+                let turn = self.turn().await?;
                 Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) }
             }
             Backend::Postgres => Tx { inner: self.pool.begin().await?, _turn: None },
         })
+    }
+
+    /// A connection for single-statement writes, which commit by themselves; on SQLite it
+    /// holds this process's turn to write as a transaction does. Hold it only for the write.
+    pub async fn write(&self) -> Result<Write, DbError> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(self.turn().await?),
+            Backend::Postgres => None,
+        };
+        Ok(Write { conn: self.pool.acquire().await?, _turn: turn })
+    }
+
+    /// This process's turn to write to SQLite.
+    async fn turn(&self) -> Result<OwnedMutexGuard<()>, DbError> {
+        tokio::time::timeout(WRITE_TURN_TIMEOUT, self.write_turn.clone().lock_owned())
+            .await
+            .map_err(|_| DbError::Unavailable(sqlx::Error::PoolTimedOut))
     }
 
     /// Begins a transaction for reads that must agree with each other. It takes no turn to
@@ -377,9 +425,11 @@ mod tests {
         let mut abandoned = db.begin().await.expect("begins");
         abandoned.execute("INSERT INTO t (n) VALUES (3)").await.expect("inserted");
         drop(abandoned);
-        let mut next = tokio::time::timeout(Duration::from_secs(10), db.begin()).await.expect("in time").expect("begins");
+        let mut next =
+            tokio::time::timeout(Duration::from_secs(10), db.begin()).await.expect("in time").expect("begins");
         assert_eq!(count(&mut next).await, 2);
         next.rollback().await.expect("rolled back");
+        drop(reader);
         db.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

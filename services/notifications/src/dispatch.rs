@@ -113,7 +113,7 @@ impl Dispatcher {
         let token = crate::store::token();
         let lease_until = runtime::db::timestamp(time::OffsetDateTime::now_utc() + self.lease);
         let claimed = {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             deliveries::claim(&mut conn, &runtime::db::now(), &lease_until, &token, BATCH).await?
         };
         let count = claimed.len();
@@ -179,7 +179,7 @@ impl Dispatcher {
             ),
         }
         let settled = async {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             deliveries::settle(&mut conn, &delivery.id, token, outcome).await
         };
         match settled.await {

@@ -107,7 +107,7 @@ impl Mailer {
         let token = crate::store::token();
         let lease_until = runtime::db::timestamp(time::OffsetDateTime::now_utc() + self.lease);
         let claimed = {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             messages::claim(&mut conn, &runtime::db::now(), &lease_until, &token, BATCH).await?
         };
         let count = claimed.len();
@@ -141,7 +141,7 @@ impl Mailer {
             }
         }
         let settled = async {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             messages::settle(&mut conn, &message.id, token, outcome).await
         };
         match settled.await {

@@ -138,7 +138,7 @@ impl Saga {
 
     async fn fail(&self, c: &Checkout, token: &str, problem: Problem) -> Result<Ending, SagaError> {
         let (status, body) = recorded(problem).await;
-        let mut conn = self.db.acquire().await?;
+        let mut conn = self.db.write().await?;
         if !checkouts::finish(&mut conn, &c.id, token, Step::Failed, status, &body).await? {
             return Ok(Ending::LostLease);
         }
@@ -147,7 +147,7 @@ impl Saga {
     }
 
     async fn forget(&self, c: &Checkout, token: &str, problem: Problem) -> Result<Ending, SagaError> {
-        let mut conn = self.db.acquire().await?;
+        let mut conn = self.db.write().await?;
         if !checkouts::forget(&mut conn, &c.id, token).await? {
             return Ok(Ending::LostLease);
         }
@@ -161,7 +161,7 @@ impl Saga {
         let (status, body) = recorded(problem).await;
         let refused =
             Checkout { step: Step::Failed, outcome: Some((status, body.clone())), lease_token: None, ..c.clone() };
-        let mut conn = self.db.acquire().await?;
+        let mut conn = self.db.write().await?;
         match checkouts::insert(&mut conn, &refused, key, &runtime::db::now()).await {
             Err(err) if err.is_unique_violation() => return Ok(None),
             other => other?,
@@ -232,7 +232,7 @@ impl Saga {
             ..draft
         };
         {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             match checkouts::insert(&mut conn, &c, key, &self.lease()).await {
                 Err(err) if err.is_unique_violation() => return Ok(None),
                 other => other?,
@@ -273,7 +273,7 @@ impl Saga {
             }
         };
         {
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             if !checkouts::reserved(&mut conn, &c.id, token, &reservation.id, &self.authorize_lease()).await? {
                 return Ok(Ending::LostLease);
             }
@@ -415,7 +415,7 @@ impl Saga {
                 // The order stands; recovery commits once inventory answers (the hold lasts
                 // long enough). Answer the order now and record it.
                 tracing::warn!(order_id = %order.id, error = %runtime::error_chain(&err), "commit deferred to recovery");
-                let mut conn = self.db.acquire().await?;
+                let mut conn = self.db.write().await?;
                 checkouts::finish(&mut conn, &c.id, token, Step::Placed, 201, &body).await?;
                 return Ok(Ending::Recorded(201, body));
             }
@@ -428,7 +428,7 @@ impl Saga {
                 tracing::warn!(order_id = %order.id, coupon = %code, error = %runtime::error_chain(&err), "coupon not redeemed");
             }
         }
-        let mut conn = self.db.acquire().await?;
+        let mut conn = self.db.write().await?;
         if !checkouts::finish(&mut conn, &c.id, token, Step::Completed, 201, &body).await? {
             return Ok(Ending::LostLease);
         }
@@ -462,7 +462,7 @@ impl Saga {
         for id in ids {
             let token = new_token();
             let c = {
-                let mut conn = self.db.acquire().await?;
+                let mut conn = self.db.write().await?;
                 if !checkouts::take_over(&mut conn, &id, &now, &token, &self.authorize_lease()).await? {
                     continue;
                 }
@@ -562,7 +562,7 @@ impl Saga {
                     continue;
                 }
             }
-            let mut conn = self.db.acquire().await?;
+            let mut conn = self.db.write().await?;
             checkouts::orphan_voided(&mut conn, &payment).await?;
             tracing::info!(payment_id = %payment, "orphan authorisation voided");
         }

@@ -172,7 +172,7 @@ async fn set_group(
         )])
         .into());
     }
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.db.write().await?;
     if !customers::set_group(&mut conn, &id, body.customer_group.as_deref()).await? {
         return Err(Problem::not_found("No customer has that id.").into());
     }

@@ -539,7 +539,7 @@ async fn operate(
         if busy {
             return Err(ApiError::Busy);
         }
-        let mut conn = state.db.acquire().await?;
+        let mut conn = state.db.write().await?;
         if payments::claim_operation(&mut conn, &id, stored.payment.version, operation.as_str(), &stale_before).await? {
             break (stored.payment, amount, next);
         }
@@ -572,7 +572,7 @@ async fn apply(
         Operation::Refund => state.provider.refund(request, budget).await,
     };
     if let Err(error) = result {
-        let mut conn = state.db.acquire().await?;
+        let mut conn = state.db.write().await?;
         payments::release_operation(&mut conn, &current.id, current.version).await?;
         tracing::warn!(payment_id = %current.id, operation = operation.as_str(), error = %error, "provider call failed");
         return Err(ApiError::Provider { operation, error });
