@@ -63,7 +63,8 @@ impl TypeFilter {
 
     /// Whether `err` is the producer refusing the filter; if so, the filter is dropped.
     pub(crate) fn refused(&mut self, err: &ClientError) -> bool {
-        let refused = !self.query.is_empty() && matches!(err, ClientError::Status { status } if *status == StatusCode::BAD_REQUEST);
+        let refused = !self.query.is_empty()
+            && matches!(err, ClientError::Status { status } if *status == StatusCode::BAD_REQUEST);
         if refused {
             self.query.clear();
         }

@@ -120,11 +120,13 @@ async fn a_types_filter_returns_only_those_events_and_moves_past_the_rest() {
     app.patch(&format!("/v1/products/{id}"), None, &json!({ "name": "Hiking Boot" })).await;
     app.post(&format!("/v1/products/{id}/archive"), &json!({})).await;
     let all: Value = app.get_internal("/v1/events?after=0").await.json().await.expect("json");
-    let seqs: Vec<i64> = all["data"].as_array().expect("data").iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+    let seqs: Vec<i64> =
+        all["data"].as_array().expect("data").iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
 
     let page: Value =
         app.get_internal("/v1/events?after=0&types=product.created,product.archived").await.json().await.expect("json");
-    let types: Vec<_> = page["data"].as_array().expect("data").iter().map(|e| e["type"].as_str().expect("type")).collect();
+    let types: Vec<_> =
+        page["data"].as_array().expect("data").iter().map(|e| e["type"].as_str().expect("type")).collect();
     assert_eq!(types, ["product.created", "product.archived"]);
     assert_eq!(page["next"], seqs[2]);
 
