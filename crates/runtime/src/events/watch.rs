@@ -57,7 +57,7 @@ impl WatchTask {
 
     /// Whether the watcher asked for events of this type.
     fn wants(&self, event: &Event) -> bool {
-        self.types.is_empty() || self.types.iter().any(|t| *t == event.event_type)
+        self.types.is_empty() || self.types.contains(&event.event_type)
     }
 
     /// Embedded mode: asks the producer's feed for its head, then long-polls from there. After
