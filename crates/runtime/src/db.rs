@@ -17,68 +17,47 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// A write transaction on a service's database; statements run on it as on a connection
-/// (`&mut *tx`).
-pub struct Tx {
-    inner: sqlx::Transaction<'static, sqlx::Any>,
-    /// On SQLite, this process's turn to write, held until the transaction ends.
-    _turn: Option<OwnedMutexGuard<()>>,
+/// A connection or transaction holding, on SQLite, this process's turn to write (see
+/// [`Db::begin`]) until it is dropped; statements run on it as on a connection (`&mut *tx`).
+pub struct Turned<C> {
+    conn: C,
+    turn: Option<OwnedMutexGuard<()>>,
 }
+
+/// A write transaction on a service's database.
+pub type Tx = Turned<sqlx::Transaction<'static, sqlx::Any>>;
+
+/// A connection for writes outside a transaction, each statement committing by itself.
+pub type Write = Turned<PoolConnection<sqlx::Any>>;
 
 impl Tx {
     /// Commits.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        self.conn.commit().await
     }
 
     /// Rolls back (dropping the transaction does too, a little later).
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.inner.rollback().await
+        self.conn.rollback().await
     }
 }
 
-/// A connection for writes outside a transaction (each statement commits by itself) that
-/// holds this process's turn to write (see [`Db::begin`]) until dropped.
-pub struct Write {
-    conn: PoolConnection<sqlx::Any>,
-    _turn: Option<OwnedMutexGuard<()>>,
-}
-
-impl Deref for Write {
+impl<C: DerefMut<Target = AnyConnection>> Deref for Turned<C> {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
         &self.conn
     }
 }
 
-impl DerefMut for Write {
+impl<C: DerefMut<Target = AnyConnection>> DerefMut for Turned<C> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.conn
     }
 }
 
-impl std::fmt::Debug for Write {
+impl<C> std::fmt::Debug for Turned<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Write").field("holds_turn", &self._turn.is_some()).finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Tx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tx").field("holds_turn", &self._turn.is_some()).finish_non_exhaustive()
-    }
-}
-
-impl Deref for Tx {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        &self.inner
-    }
-}
-
-impl DerefMut for Tx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.inner
+        f.debug_struct("Turned").field("holds_turn", &self.turn.is_some()).finish_non_exhaustive()
     }
 }
 
@@ -275,9 +254,9 @@ impl Db {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.turn().await?;
-                Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) }
+                Tx { conn: self.pool.begin_with("BEGIN IMMEDIATE").await?, turn: Some(turn) }
             }
-            Backend::Postgres => Tx { inner: self.pool.begin().await?, _turn: None },
+            Backend::Postgres => Tx { conn: self.pool.begin().await?, turn: None },
         })
     }
 
@@ -288,7 +267,7 @@ impl Db {
             Backend::Sqlite => Some(self.turn().await?),
             Backend::Postgres => None,
         };
-        Ok(Write { conn: self.pool.acquire().await?, _turn: turn })
+        Ok(Write { conn: self.pool.acquire().await?, turn })
     }
 
     /// This process's turn to write to SQLite.
@@ -301,7 +280,7 @@ impl Db {
     /// Begins a transaction for reads that must agree with each other. It takes no turn to
     /// write (on SQLite a plain deferred `BEGIN`), so it must not write.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
-        Ok(Tx { inner: self.pool.begin().await?, _turn: None })
+        Ok(Tx { conn: self.pool.begin().await?, turn: None })
     }
 
     /// A connection for reads outside a transaction.
