@@ -3,7 +3,7 @@
 //! pull consumers, acknowledging only after their transaction committed.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
@@ -68,6 +68,11 @@ impl NatsEnv {
     }
 }
 
+/// How often the relay records how far it has published. Between records a restarted relay
+/// sends at most this much again, and JetStream drops the copies (message id = event id,
+/// within the stream's duplicate window), so the record need not cost a write per batch.
+const MARK_EVERY: Duration = Duration::from_secs(1);
+
 /// Publishes the outbox while this instance holds the relay lease.
 pub(crate) async fn relay(
     outbox: Outbox,
@@ -78,6 +83,10 @@ pub(crate) async fn relay(
 ) {
     let lease = Lease::new(outbox.db().clone(), "relay:nats", instance, Duration::from_secs(15));
     let mut backoff = Backoff::new();
+    // Sent to NATS but not yet recorded; rows commit in `seq` order, so nothing unpublished
+    // can appear at or below it.
+    let mut sent_to: Option<i64> = None;
+    let mut marked = Instant::now();
     let pause = |d: Duration| {
         let shutdown = shutdown.clone();
         async move {
@@ -88,6 +97,7 @@ pub(crate) async fn relay(
         match lease.try_acquire().await {
             Ok(true) => {}
             Ok(false) => {
+                sent_to = None;
                 pause(Duration::from_secs(1)).await;
                 continue;
             }
@@ -100,7 +110,7 @@ pub(crate) async fn relay(
         let appended = outbox.appended().notified();
         tokio::pin!(appended);
         appended.as_mut().enable();
-        let events = match outbox.unpublished(200).await {
+        let events = match outbox.unpublished(sent_to.unwrap_or(0), 200).await {
             Ok(events) => events,
             Err(err) => {
                 tracing::warn!(error = %err, "reading the outbox failed");
@@ -109,6 +119,10 @@ pub(crate) async fn relay(
             }
         };
         if events.is_empty() {
+            if let Some(upto) = sent_to.take() {
+                mark(&outbox, upto).await;
+                marked = Instant::now();
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = appended => {}
@@ -119,10 +133,13 @@ pub(crate) async fn relay(
         match publish(&env, &service, &events).await {
             Ok(last) => {
                 backoff.reset();
-                if let Err(err) = outbox.mark_published(last).await {
-                    tracing::warn!(error = %err, "marking events published failed; they will be re-sent and de-duplicated");
-                }
                 metrics::counter!("outbox_relayed_total").increment(events.len() as u64);
+                sent_to = Some(last);
+                if marked.elapsed() >= MARK_EVERY {
+                    mark(&outbox, last).await;
+                    sent_to = None;
+                    marked = Instant::now();
+                }
             }
             Err(err) => {
                 tracing::warn!(error = %err, "publishing to NATS failed; retrying");
@@ -130,7 +147,16 @@ pub(crate) async fn relay(
             }
         }
     }
+    if let Some(upto) = sent_to {
+        mark(&outbox, upto).await;
+    }
     let _ = lease.release().await;
+}
+
+async fn mark(outbox: &Outbox, upto: i64) {
+    if let Err(err) = outbox.mark_published(upto).await {
+        tracing::warn!(error = %err, "marking events published failed; they will be re-sent and de-duplicated");
+    }
 }
 
 async fn publish(env: &NatsEnv, service: &str, events: &[Event]) -> Result<i64, NatsError> {
@@ -151,6 +177,9 @@ async fn publish(env: &NatsEnv, service: &str, events: &[Event]) -> Result<i64, 
     }
     Ok(events.last().and_then(|e| e.seq).unwrap_or(0))
 }
+
+/// Events applied in one transaction at most.
+const BATCH: usize = 200;
 
 /// Consumes a subscription through a durable pull consumer shared by all replicas.
 pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, env: NatsEnv) {
@@ -183,23 +212,35 @@ pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, 
                 continue;
             }
         };
-        while !consumer.shutdown().is_cancelled() {
-            let batch = tokio::select! {
+        // A continuous pull: the server sends events as they are published, so an idle
+        // consumer waits on the connection (a one-shot `fetch` answers "no messages" at once,
+        // and polling it spins). What arrived while the last batch was applied is the next.
+        let messages = match pull.messages().await {
+            Ok(messages) => messages,
+            Err(err) => {
+                tracing::warn!(consumer = %consumer.name(), error = %err, "cannot pull from the NATS consumer");
+                consumer.pause(backoff.next()).await;
+                continue;
+            }
+        };
+        let mut chunks = messages.ready_chunks(BATCH);
+        loop {
+            let chunk = tokio::select! {
                 _ = consumer.shutdown().cancelled() => break 'connect,
-                batch = pull.fetch().max_messages(200).expires(Duration::from_secs(2)).messages() => batch,
+                chunk = chunks.next() => chunk,
             };
-            let mut batch = match batch {
-                Ok(batch) => batch,
-                Err(err) => {
-                    tracing::warn!(consumer = %consumer.name(), error = %err, "fetch failed");
-                    consumer.pause(backoff.next()).await;
-                    continue 'connect;
-                }
-            };
-            let mut messages = Vec::new();
-            let mut events = Vec::new();
-            while let Some(message) = batch.next().await {
-                let Ok(message) = message else { break };
+            let Some(chunk) = chunk else { continue 'connect };
+            let mut broken = None;
+            let mut messages = Vec::with_capacity(chunk.len());
+            let mut events = Vec::with_capacity(chunk.len());
+            for message in chunk {
+                let message = match message {
+                    Ok(message) => message,
+                    Err(err) => {
+                        broken = Some(err);
+                        break;
+                    }
+                };
                 match serde_json::from_slice::<Event>(&message.payload) {
                     Ok(event) => {
                         events.push(event);
@@ -211,23 +252,32 @@ pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, 
                     }
                 }
             }
-            if events.is_empty() {
-                continue;
-            }
-            match consumer.apply_all(&events, None, None).await {
-                Ok(()) => {
-                    backoff.reset();
-                    for message in messages {
-                        if let Err(err) = message.ack().await {
-                            // Redelivered later and skipped by the inbox.
-                            tracing::debug!(error = %err, "ack failed");
+            if !events.is_empty() {
+                match consumer.apply_all(&events, None, None).await {
+                    Ok(()) => {
+                        backoff.reset();
+                        for message in messages {
+                            if let Err(err) = message.ack().await {
+                                // Redelivered later and skipped by the inbox.
+                                tracing::debug!(error = %err, "ack failed");
+                            }
                         }
                     }
+                    Err(err) => {
+                        tracing::warn!(consumer = %consumer.name(), error = %err, "applying events failed; they will be redelivered");
+                        // Handed back now, rather than after `ack_wait`, for the next pull.
+                        for message in messages {
+                            let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
+                        }
+                        consumer.pause(backoff.next()).await;
+                        continue 'connect;
+                    }
                 }
-                Err(err) => {
-                    tracing::warn!(consumer = %consumer.name(), error = %err, "applying events failed; they will be redelivered");
-                    consumer.pause(backoff.next()).await;
-                }
+            }
+            if let Some(err) = broken {
+                tracing::warn!(consumer = %consumer.name(), error = %err, "the NATS pull broke; pulling again");
+                consumer.pause(backoff.next()).await;
+                continue 'connect;
             }
         }
     }

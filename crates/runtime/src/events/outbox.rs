@@ -36,18 +36,22 @@ impl Outbox {
 
     /// Writes `event` inside `tx`; it is published only if `tx` commits.
     pub async fn append(&self, tx: &mut Tx, event: NewEvent) -> Result<String, DbError> {
-        if self.db.backend() == Backend::Postgres {
-            // Sequence values are taken at insert but become visible at commit; holding this
-            // lock until commit makes commit order equal `seq` order, so a feed reader that
-            // has seen `seq = n` can never later find a smaller one appear.
-            sqlx::query("SELECT pg_advisory_xact_lock(72432)").execute(&mut **tx).await?;
-        }
         let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
         let traceparent = RequestContext::current().map(|c| c.trace.to_header());
-        sqlx::query(
-            "INSERT INTO mercato_outbox (event_id, event_type, subject, occurred_at, schema_version, traceparent, data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
+        sqlx::query(match self.db.backend() {
+            // Sequence values are taken at insert but become visible at commit; holding this
+            // lock until commit makes commit order equal `seq` order, so a feed reader that
+            // has seen `seq = n` can never later find a smaller one appear. The row (and its
+            // `seq`) exists only once the lock is taken; one statement saves a round trip.
+            Backend::Postgres => {
+                "INSERT INTO mercato_outbox (event_id, event_type, subject, occurred_at, schema_version, traceparent, data)
+                 SELECT $1, $2, $3, $4, $5, $6, $7 FROM (SELECT pg_advisory_xact_lock(72432)) AS outbox_lock"
+            }
+            Backend::Sqlite => {
+                "INSERT INTO mercato_outbox (event_id, event_type, subject, occurred_at, schema_version, traceparent, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            }
+        })
         .bind(&id)
         .bind(&event.event_type)
         .bind(&event.subject)
@@ -130,12 +134,13 @@ impl Outbox {
         Ok(row.try_get("head")?)
     }
 
-    /// Events not yet handed to NATS, oldest first.
-    pub(crate) async fn unpublished(&self, limit: i64) -> Result<Vec<Event>, DbError> {
+    /// Events after position `after` not yet recorded as handed to NATS, oldest first.
+    pub(crate) async fn unpublished(&self, after: i64, limit: i64) -> Result<Vec<Event>, DbError> {
         let rows = sqlx::query(
             "SELECT seq, event_id, event_type, subject, occurred_at, schema_version, traceparent, data
-             FROM mercato_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+             FROM mercato_outbox WHERE published_at IS NULL AND seq > $1 ORDER BY seq LIMIT $2",
         )
+        .bind(after)
         .bind(limit)
         .fetch_all(self.db.pool())
         .await?;
