@@ -229,7 +229,10 @@ pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, 
                 _ = consumer.shutdown().cancelled() => break 'connect,
                 chunk = chunks.next() => chunk,
             };
-            let Some(chunk) = chunk else { continue 'connect };
+            let Some(chunk) = chunk else {
+                consumer.pause(backoff.next()).await;
+                continue 'connect;
+            };
             let mut broken = None;
             let mut messages = Vec::with_capacity(chunk.len());
             let mut events = Vec::with_capacity(chunk.len());
