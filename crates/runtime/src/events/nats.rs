@@ -73,6 +73,9 @@ impl NatsEnv {
 /// within the stream's duplicate window), so the record need not cost a write per batch.
 const MARK_EVERY: Duration = Duration::from_secs(1);
 
+/// Events read from the outbox and published at a time.
+const RELAY_BATCH: i64 = 200;
+
 /// Publishes the outbox while this instance holds the relay lease.
 pub(crate) async fn relay(
     outbox: Outbox,
@@ -110,7 +113,7 @@ pub(crate) async fn relay(
         let appended = outbox.appended().notified();
         tokio::pin!(appended);
         appended.as_mut().enable();
-        let events = match outbox.unpublished(sent_to.unwrap_or(0), 200).await {
+        let events = match outbox.unpublished(sent_to.unwrap_or(0), RELAY_BATCH).await {
             Ok(events) => events,
             Err(err) => {
                 tracing::warn!(error = %err, "reading the outbox failed");
@@ -118,33 +121,32 @@ pub(crate) async fn relay(
                 continue;
             }
         };
-        if events.is_empty() {
-            if let Some(upto) = sent_to.take() {
-                mark(&outbox, upto).await;
-                marked = Instant::now();
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = appended => {}
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-            }
-            continue;
-        }
-        match publish(&env, &service, &events).await {
-            Ok(last) => {
-                backoff.reset();
-                metrics::counter!("outbox_relayed_total").increment(events.len() as u64);
-                sent_to = Some(last);
-                if marked.elapsed() >= MARK_EVERY {
-                    mark(&outbox, last).await;
-                    sent_to = None;
-                    marked = Instant::now();
-                }
-            }
-            Err(err) => {
+        if let Some(last) = events.last().and_then(|e| e.seq) {
+            if let Err(err) = publish(&env, &service, &events).await {
                 tracing::warn!(error = %err, "publishing to NATS failed; retrying");
                 pause(backoff.next()).await;
+                continue;
             }
+            backoff.reset();
+            metrics::counter!("outbox_relayed_total").increment(events.len() as u64);
+            sent_to = Some(last);
+        }
+        if let Some(upto) = sent_to
+            && marked.elapsed() >= MARK_EVERY
+        {
+            mark(&outbox, upto).await;
+            sent_to = None;
+            marked = Instant::now();
+        }
+        if events.len() as i64 == RELAY_BATCH {
+            continue;
+        }
+        // Whatever committed since the read began has already woken `appended`; the timer
+        // covers other replicas' appends and a pending record.
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = appended => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
     }
     if let Some(upto) = sent_to {
@@ -159,7 +161,7 @@ async fn mark(outbox: &Outbox, upto: i64) {
     }
 }
 
-async fn publish(env: &NatsEnv, service: &str, events: &[Event]) -> Result<i64, NatsError> {
+async fn publish(env: &NatsEnv, service: &str, events: &[Event]) -> Result<(), NatsError> {
     let mut acks = Vec::with_capacity(events.len());
     for event in events {
         let mut headers = async_nats::HeaderMap::new();
@@ -175,7 +177,7 @@ async fn publish(env: &NatsEnv, service: &str, events: &[Event]) -> Result<i64, 
     for ack in acks {
         ack.await.map_err(|e| NatsError::Stream(e.to_string()))?;
     }
-    Ok(events.last().and_then(|e| e.seq).unwrap_or(0))
+    Ok(())
 }
 
 /// Events applied in one transaction at most.
