@@ -2,6 +2,7 @@
 //! the consumer's inbox (and, for the embedded feed, the new position), so at-least-once
 //! delivery gives exactly-once effects.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -104,6 +105,9 @@ const MAX_ATTEMPTS: u32 = 5;
 
 /// Events asked for per feed poll.
 const FEED_PAGE: usize = 200;
+
+/// Inbox rows written per statement.
+const INBOX_ROWS: usize = 100;
 
 /// After a partial page, how long a feed consumer waits before polling again, so that
 /// events arriving meanwhile are applied in one transaction (one fsync, one HTTP round trip)
@@ -256,23 +260,13 @@ impl<H: EventHandler> Consumer<H> {
         {
             return Ok(Applied::LostLease);
         }
+        let wanted: Vec<&Event> =
+            events.iter().filter(|e| self.subscription.types.iter().any(|t| t == &e.event_type)).collect();
+        let mut fresh = self.record_in_inbox(&mut tx, &wanted).await?;
         let (mut applied, mut duplicates) = (0u64, 0u64);
-        for event in events {
-            if !self.subscription.types.iter().any(|t| t == &event.event_type) {
-                continue;
-            }
-            let inserted = sqlx::query(
-                "INSERT INTO mercato_inbox (consumer, event_id, processed_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (consumer, event_id) DO NOTHING",
-            )
-            .bind(&self.name)
-            .bind(&event.id)
-            .bind(crate::db::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(DbError::from)?
-            .rows_affected();
-            if inserted == 0 {
+        for event in wanted {
+            // Each id once: a redelivered copy in the same batch is a duplicate too.
+            if !fresh.remove(event.id.as_str()) {
                 duplicates += 1;
                 continue;
             }
@@ -301,6 +295,36 @@ impl<H: EventHandler> Consumer<H> {
         metrics::counter!("events_consumed_total", "consumer" => self.name.clone()).increment(applied);
         metrics::counter!("events_duplicate_total", "consumer" => self.name.clone()).increment(duplicates);
         Ok(Applied::Done)
+    }
+
+    /// Records `events` in the inbox in one statement per [`INBOX_ROWS`], returning the ids
+    /// that were not there yet: the events to apply.
+    async fn record_in_inbox(&self, tx: &mut Tx, events: &[&Event]) -> Result<HashSet<String>, DbError> {
+        let mut ids: Vec<&str> = Vec::with_capacity(events.len());
+        for event in events {
+            if !ids.contains(&event.id.as_str()) {
+                ids.push(&event.id);
+            }
+        }
+        let mut fresh = HashSet::with_capacity(ids.len());
+        let now = crate::db::now();
+        for chunk in ids.chunks(INBOX_ROWS) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
+            let sql = format!(
+                "INSERT INTO mercato_inbox (consumer, event_id, processed_at) VALUES {}
+                 ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
+                rows.join(", ")
+            );
+            // Only placeholders are formatted into the text; the values are bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.name).bind(&now);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                fresh.insert(row.try_get::<String, _>("event_id")?);
+            }
+        }
+        Ok(fresh)
     }
 
     async fn save_position(&self, tx: &mut Tx, position: i64) -> Result<(), DbError> {
@@ -386,4 +410,91 @@ impl Backoff {
 fn event_age(time: &str) -> Option<f64> {
     let at = time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339).ok()?;
     Some((time::OffsetDateTime::now_utc() - at).as_seconds_f64().max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use sqlx::migrate::Migrator;
+
+    use super::*;
+    use crate::client::ClientPolicy;
+    use crate::db::Migrations;
+    use crate::discovery::Discovery;
+
+    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+
+    /// Remembers the ids it applied, in order.
+    #[derive(Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl EventHandler for Recorder {
+        async fn handle(&self, _tx: &mut Tx, event: &Event) -> Result<(), HandlerError> {
+            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(event.id.clone());
+            Ok(())
+        }
+    }
+
+    fn event(id: &str, event_type: &str) -> Event {
+        Event {
+            specversion: "1.0".into(),
+            id: id.into(),
+            source: "/mercato/catalog".into(),
+            event_type: event_type.into(),
+            subject: "p".into(),
+            time: crate::db::now(),
+            datacontenttype: "application/json".into(),
+            schemaversion: 1,
+            traceparent: None,
+            seq: None,
+            data: serde_json::json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_applies_each_new_event_once_and_skips_what_the_inbox_holds() {
+        let path = std::env::temp_dir().join(format!("mercato-consumer-{}.db", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = Db::connect(&url, 2, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
+            .await
+            .expect("connects");
+        let http = reqwest::Client::new();
+        let env = ConsumerEnv {
+            service: "search".into(),
+            instance_id: "i1".into(),
+            db: db.clone(),
+            client: ServiceClient::new(http.clone(), Discovery::fixed(BTreeMap::new(), http), ClientPolicy::default()),
+            nats: None,
+            shutdown: CancellationToken::new(),
+        };
+        let applied = Arc::new(Mutex::new(Vec::new()));
+        let consumer = Consumer {
+            name: "search.products".into(),
+            subscription: Subscription::new("products", "catalog", &["product.created"]),
+            handler: Recorder(applied.clone()),
+            env,
+        };
+
+        let first = [
+            event("e1", "product.created"),
+            event("e2", "product.created"),
+            event("x", "other"),
+            event("e1", "product.created"),
+        ];
+        consumer.apply_all(&first, None, None).await.expect("applied");
+        let second = [event("e2", "product.created"), event("e3", "product.created")];
+        consumer.apply_all(&second, None, None).await.expect("applied");
+
+        let applied = applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        assert_eq!(applied, ["e1", "e2", "e3"], "each wanted event once, in order");
+        let inbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mercato_inbox WHERE consumer = 'search.products'")
+            .fetch_one(db.pool())
+            .await
+            .expect("counted");
+        assert_eq!(inbox, 3);
+        db.pool().close().await;
+        let _ = std::fs::remove_file(&path);
+    }
 }
