@@ -347,6 +347,36 @@ pub fn epoch_millis() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// A database in a new temporary SQLite file, with no migrations, for the runtime's own tests.
+#[cfg(test)]
+pub(crate) struct TemporarySqlite {
+    /// The database.
+    pub db: Db,
+    path: std::path::PathBuf,
+}
+
+#[cfg(test)]
+impl TemporarySqlite {
+    /// Creates a file whose name starts with `name`, opened with at most `connections`.
+    pub(crate) async fn open(name: &str, connections: u32) -> Self {
+        static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+        let path = std::env::temp_dir().join(format!("mercato-{name}-{}.db", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = Db::connect(&url, connections, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
+            .await
+            .expect("a temporary SQLite database opens");
+        Self { db, path }
+    }
+
+    /// Closes the database and removes its file, with its WAL and shared-memory files.
+    pub(crate) async fn remove(self) {
+        self.db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,19 +390,14 @@ mod tests {
         assert_eq!(timestamp(a), "2023-11-14T22:13:20.000000Z");
     }
 
-    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
-
     async fn count(executor: &mut AnyConnection) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(executor).await.expect("counted")
     }
 
     #[tokio::test]
     async fn writers_of_one_process_take_turns_and_readers_do_not_wait_for_them() {
-        let path = std::env::temp_dir().join(format!("mercato-db-{}.db", uuid::Uuid::now_v7().simple()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = Db::connect(&url, 4, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
-            .await
-            .expect("connects");
+        let temporary = TemporarySqlite::open("db", 4).await;
+        let db = temporary.db.clone();
         let mut setup = db.begin().await.expect("begins");
         setup.execute("CREATE TABLE t (n INTEGER NOT NULL)").await.expect("created");
         setup.commit().await.expect("committed");
@@ -409,10 +434,7 @@ mod tests {
         assert_eq!(count(&mut next).await, 2);
         next.rollback().await.expect("rolled back");
         drop(reader);
-        db.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        temporary.remove().await;
     }
 
     #[test]

@@ -84,12 +84,9 @@ impl Lease {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::migrate::Migrator;
 
     use super::*;
-    use crate::db::Migrations;
-
-    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+    use crate::db::TemporarySqlite;
 
     async fn lease_rows(db: &Db) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM mercato_leases").fetch_one(db.pool()).await.expect("counted")
@@ -97,11 +94,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_holder_trusts_a_fresh_renewal_until_a_fenced_one_fails() {
-        let path = std::env::temp_dir().join(format!("mercato-lease-{}.db", uuid::Uuid::now_v7().simple()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = Db::connect(&url, 2, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
-            .await
-            .expect("connects");
+        let temporary = TemporarySqlite::open("lease", 2).await;
+        let db = temporary.db.clone();
         let ttl = Duration::from_secs(60);
         let a = Lease::new(db.clone(), "relay", "a", ttl);
         let b = Lease::new(db.clone(), "relay", "b", ttl);
@@ -125,7 +119,6 @@ mod tests {
         // Releasing forgets the renewal too, and the other holder takes over at once.
         b.release().await.expect("released");
         assert!(a.try_acquire().await.expect("asked"), "a takes the released lease");
-        db.pool().close().await;
-        let _ = std::fs::remove_file(&path);
+        temporary.remove().await;
     }
 }

@@ -417,14 +417,11 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-    use sqlx::migrate::Migrator;
 
     use super::*;
     use crate::client::ClientPolicy;
-    use crate::db::Migrations;
+    use crate::db::TemporarySqlite;
     use crate::discovery::Discovery;
-
-    static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
 
     /// Remembers the ids it applied, in order.
     #[derive(Default)]
@@ -455,11 +452,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_applies_each_new_event_once_and_skips_what_the_inbox_holds() {
-        let path = std::env::temp_dir().join(format!("mercato-consumer-{}.db", uuid::Uuid::now_v7().simple()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = Db::connect(&url, 2, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
-            .await
-            .expect("connects");
+        let temporary = TemporarySqlite::open("consumer", 2).await;
+        let db = temporary.db.clone();
         let http = reqwest::Client::new();
         let env = ConsumerEnv {
             service: "search".into(),
@@ -494,7 +488,6 @@ mod tests {
             .await
             .expect("counted");
         assert_eq!(inbox, 3);
-        db.pool().close().await;
-        let _ = std::fs::remove_file(&path);
+        temporary.remove().await;
     }
 }
