@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::{AnyConnection, AnyPool, Executor as _};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Executor as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -168,6 +168,9 @@ pub struct Db {
     write_turn: Arc<Mutex<()>>,
 }
 
+/// How long a pooled connection may sit idle and still be handed out without a ping.
+const TRUSTED_IDLE: Duration = Duration::from_secs(1);
+
 /// How long a writer waits for its turn, as long as SQLite's own `busy_timeout`.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -191,8 +194,21 @@ impl Db {
             std::fs::create_dir_all(&parent).map_err(|e| DbError::Unavailable(sqlx::Error::Io(e)))?;
         }
         let options: AnyConnectOptions = url.parse().map_err(|_| DbError::Url)?;
-        let mut pool_options =
-            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(5));
+        let mut pool_options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings every idle connection it hands out: a round trip to PostgreSQL (or to
+            // SQLite's worker thread) per acquire. A connection used within the last second is
+            // alive; only one idle for longer (a server restart may have cut it) is pinged.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > TRUSTED_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
