@@ -417,7 +417,6 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-
     use super::*;
     use crate::client::ClientPolicy;
     use crate::db::TemporarySqlite;
