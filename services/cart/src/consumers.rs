@@ -30,17 +30,18 @@ impl EventHandler for Orders {
             return Ok(());
         }
         let order = event.decode::<OrderPlaced>()?.order;
-        let Some(mut cart) = carts::lock(tx, &order.cart_id).await? else {
+        let Some(before) = carts::lock(tx, &order.cart_id).await? else {
             // Not a cart of ours (or one from before this database): nothing to convert.
             tracing::warn!(cart_id = %order.cart_id, order_id = %order.id, "order placed from an unknown cart");
             return Ok(());
         };
-        if cart.status == CartStatus::Converted {
+        if before.status == CartStatus::Converted {
             return Ok(());
         }
+        let mut cart = before.clone();
         cart.mark_converted(order.id.as_str());
         cart.touch(&runtime::db::now());
-        carts::save(tx, &cart).await?;
+        carts::save(tx, &before, &cart).await?;
         let converted = CartConverted { cart_id: cart.id.clone(), order_id: order.id.to_string() };
         events::converted(&self.outbox, tx, &converted).await?;
         tracing::info!(cart_id = %cart.id, order_id = %order.id, "cart converted");

@@ -139,16 +139,18 @@ async fn try_merge(
         }
         None => (CartState::for_customer_like(CartId::generate(), customer.clone(), &guest, &now), true),
     };
+    let before = target.clone();
     target.merge_from(&guest).map_err(|e| ApiError::Invalid(vec![e]))?;
     if fresh {
         store::insert(&mut tx, &target).await?;
     } else {
         target.touch(&now);
-        store::save(&mut tx, &target).await?;
+        store::save(&mut tx, &before, &target).await?;
     }
+    let guest_before = guest.clone();
     guest.mark_merged(&target.id);
     guest.touch(&now);
-    store::save(&mut tx, &guest).await?;
+    store::save(&mut tx, &guest_before, &guest).await?;
     let merged =
         CartMerged { guest_cart_id: guest.id.clone(), cart_id: target.id.clone(), customer_id: customer.clone() };
     events::merged(&state.outbox, &mut tx, &merged).await?;

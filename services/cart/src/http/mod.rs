@@ -414,13 +414,22 @@ where
     }
 
     let mut tx = state.db.begin().await?;
+    if prospective != snapshot {
+        prospective.touch(&runtime::db::now());
+        if store::save(&mut tx, &snapshot, &prospective).await? {
+            tx.commit().await.map_err(DbError::from)?;
+            tracing::info!(cart_id = %prospective.id, version = prospective.version, "cart changed");
+            return Ok(respond(state, StatusCode::OK, prospective, caller.customer_group.as_deref(), prequote).await);
+        }
+    }
+    // Nothing to change, or the cart changed since it was read: decide again under the lock.
     let current = load_locked(&mut tx, caller, reference).await?;
     check_changeable(&current, expected)?;
     let mut next = current.clone();
     change(&mut next)?;
     if next != current {
         next.touch(&runtime::db::now());
-        store::save(&mut tx, &next).await?;
+        store::save(&mut tx, &current, &next).await?;
         tx.commit().await.map_err(DbError::from)?;
         tracing::info!(cart_id = %next.id, version = next.version, "cart changed");
     } else {

@@ -1,8 +1,12 @@
 //! Carts and their lines.
 //!
-//! Read-modify-write happens in a transaction that starts with [`lock`]: on PostgreSQL its
-//! no-op update takes the cart's row lock, so concurrent changes of one cart queue up instead
-//! of overwriting each other; on SQLite the transaction already holds the write lock.
+//! Every change is written by [`save`], whose update of the cart's row holds only while the
+//! stored cart is still at the version the change was made from: a compare-and-set, so a
+//! change computed from a plain read needs no lock and no second read when nobody else
+//! changed the cart meanwhile (the common case). When someone did, the caller reads again
+//! in a transaction that starts with [`lock`]: on PostgreSQL its no-op update takes the cart's
+//! row lock, so concurrent changes of one cart queue up instead of overwriting each other; on
+//! SQLite the transaction already holds the write lock.
 
 use contracts::cart::{CartId, CartLine, CartStatus};
 use contracts::ids::{CustomerId, Sku};
@@ -113,29 +117,56 @@ pub async fn insert(tx: &mut Tx, cart: &CartState) -> Result<(), DbError> {
     .bind(&cart.updated_at)
     .execute(&mut **tx)
     .await?;
-    insert_lines(tx, cart).await
+    insert_lines(tx, &cart.id, &cart.lines, 0).await
 }
 
-/// Writes a changed cart (locked in `tx`) and its lines.
-pub async fn save(tx: &mut Tx, cart: &CartState) -> Result<(), DbError> {
-    sqlx::query(
+/// Writes `next`, a change of `before`, if the stored cart is still at `before`'s version,
+/// and of the lines only those that differ. False, with nothing written, if the cart has
+/// changed since `before` was read; always true for a cart locked in `tx`.
+pub async fn save(tx: &mut Tx, before: &CartState, next: &CartState) -> Result<bool, DbError> {
+    let updated = sqlx::query(
         "UPDATE carts SET status = $2, country = $3, shipping_method = $4, coupon_codes = $5, version = $6, \
                           merged_into = $7, order_id = $8, updated_at = $9 \
-         WHERE id = $1",
+         WHERE id = $1 AND version = $10",
     )
-    .bind(cart.id.as_str())
-    .bind(cart.status.as_str())
-    .bind(&cart.country)
-    .bind(cart.shipping_method.as_deref())
-    .bind(coupons(cart))
-    .bind(cart.version)
-    .bind(cart.merged_into.as_ref().map(CartId::as_str))
-    .bind(cart.order_id.as_deref())
-    .bind(&cart.updated_at)
+    .bind(next.id.as_str())
+    .bind(next.status.as_str())
+    .bind(&next.country)
+    .bind(next.shipping_method.as_deref())
+    .bind(coupons(next))
+    .bind(next.version)
+    .bind(next.merged_into.as_ref().map(CartId::as_str))
+    .bind(next.order_id.as_deref())
+    .bind(&next.updated_at)
+    .bind(before.version)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1").bind(cart.id.as_str()).execute(&mut **tx).await?;
-    insert_lines(tx, cart).await
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    write_lines(tx, before, next).await?;
+    Ok(true)
+}
+
+/// Writes the lines of `next` over those of `before`: changed quantities in place and lines
+/// added at the end as such (adding a line is one insert); anything else, such as a line
+/// removed or lines merged in, rewrites them all, so positions stay 0, 1, 2 …
+async fn write_lines(tx: &mut Tx, before: &CartState, next: &CartState) -> Result<(), DbError> {
+    let kept = before.lines.len();
+    let appended = next.lines.len() >= kept && before.lines.iter().zip(&next.lines).all(|(b, n)| b.sku == n.sku);
+    if !appended {
+        sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1").bind(next.id.as_str()).execute(&mut **tx).await?;
+        return insert_lines(tx, &next.id, &next.lines, 0).await;
+    }
+    for (_, line) in before.lines.iter().zip(&next.lines).filter(|(b, n)| b.quantity != n.quantity) {
+        sqlx::query("UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2")
+            .bind(next.id.as_str())
+            .bind(line.sku.as_str())
+            .bind(line.quantity)
+            .execute(&mut **tx)
+            .await?;
+    }
+    insert_lines(tx, &next.id, &next.lines[kept..], kept).await
 }
 
 fn coupons(cart: &CartState) -> String {
@@ -143,19 +174,19 @@ fn coupons(cart: &CartState) -> String {
     serde_json::to_string(&cart.coupon_codes).unwrap_or_else(|_| "[]".into())
 }
 
-/// All lines in one statement (at most 100 lines: 400 parameters).
-async fn insert_lines(tx: &mut Tx, cart: &CartState) -> Result<(), DbError> {
-    if cart.lines.is_empty() {
+/// `lines` in one statement (at most 100 lines: 400 parameters), the first at `position`.
+async fn insert_lines(tx: &mut Tx, cart: &CartId, lines: &[CartLine], position: usize) -> Result<(), DbError> {
+    if lines.is_empty() {
         return Ok(());
     }
-    let values = (0..cart.lines.len())
+    let values = (0..lines.len())
         .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!("INSERT INTO cart_lines (cart_id, sku, quantity, position) VALUES {values}");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (position, line) in cart.lines.iter().enumerate() {
-        query = query.bind(cart.id.as_str()).bind(line.sku.as_str()).bind(line.quantity).bind(position as i64);
+    for (offset, line) in lines.iter().enumerate() {
+        query = query.bind(cart.as_str()).bind(line.sku.as_str()).bind(line.quantity).bind((position + offset) as i64);
     }
     query.execute(&mut **tx).await?;
     Ok(())

@@ -93,6 +93,25 @@ async fn concurrent_additions_of_one_sku_all_count() {
 }
 
 #[tokio::test]
+async fn concurrent_additions_of_different_skus_all_land_once() {
+    let app = spawn_app().await;
+    let cart = app.guest_cart().await;
+    let skus: Vec<String> = (0..12).map(|i| format!("SKU-{i}")).collect();
+    // Each change is computed from a plain read; those that lose the race are decided again
+    // from the cart as it then is, so none overwrites another's line.
+    let adds = skus.iter().map(|sku| app.add(&cart, sku, 1, None));
+    for response in futures::future::join_all(adds).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let cart = app.cart(&cart, None).await;
+    let mut landed = lines(&cart);
+    landed.sort();
+    let mut expected: Vec<(String, i64)> = skus.into_iter().map(|sku| (sku, 1)).collect();
+    expected.sort();
+    assert_eq!((landed, &cart["version"]), (expected, &json!(13)));
+}
+
+#[tokio::test]
 async fn line_changes_honor_if_match() {
     let app = spawn_app().await;
     let cart = app.guest_cart().await;
