@@ -84,7 +84,6 @@ impl Lease {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::db::TemporarySqlite;
 

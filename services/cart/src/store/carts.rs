@@ -148,17 +148,20 @@ pub async fn save(tx: &mut Tx, before: &CartState, next: &CartState) -> Result<b
     Ok(true)
 }
 
-/// Writes the lines of `next` over those of `before`: changed quantities in place and lines
-/// added at the end as such (adding a line is one insert); anything else, such as a line
-/// removed or lines merged in, rewrites them all, so positions stay 0, 1, 2 …
+/// Writes the lines of `next` over those of `before`. Lines added at the end are inserted
+/// and one changed quantity is updated in place (adding or setting a line: one statement);
+/// anything else, such as a line removed or a merge changing several, rewrites them all in
+/// two statements, so positions stay 0, 1, 2 …
 async fn write_lines(tx: &mut Tx, before: &CartState, next: &CartState) -> Result<(), DbError> {
     let kept = before.lines.len();
     let appended = next.lines.len() >= kept && before.lines.iter().zip(&next.lines).all(|(b, n)| b.sku == n.sku);
-    if !appended {
+    let mut changed = before.lines.iter().zip(&next.lines).filter(|(b, n)| b.quantity != n.quantity).map(|(_, n)| n);
+    let (first, second) = (changed.next(), changed.next());
+    if !appended || second.is_some() {
         sqlx::query("DELETE FROM cart_lines WHERE cart_id = $1").bind(next.id.as_str()).execute(&mut **tx).await?;
         return insert_lines(tx, &next.id, &next.lines, 0).await;
     }
-    for (_, line) in before.lines.iter().zip(&next.lines).filter(|(b, n)| b.quantity != n.quantity) {
+    if let Some(line) = first {
         sqlx::query("UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2")
             .bind(next.id.as_str())
             .bind(line.sku.as_str())
