@@ -3,6 +3,7 @@
 //! document and pricing's quotes are served by small fixtures (see `helpers`).
 
 mod carts;
+mod connections;
 mod conversion;
 mod helpers;
 mod lines;
