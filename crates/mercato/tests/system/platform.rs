@@ -304,8 +304,17 @@ impl Drop for Platform {
                 rt.block_on(async move {
                     use sqlx::Connection as _;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
-                        for service in ["identity", "catalog", "pricing", "inventory", "payments"] {
-                            let sql = format!("DROP DATABASE IF EXISTS \"{prefix}_{service}\" WITH (FORCE)");
+                        // Every database the platform made, whichever services it ran: a list
+                        // of names here went stale as services were added, and their
+                        // databases piled up on the server.
+                        let made: Vec<String> =
+                            sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+                                .bind(format!("{prefix}_"))
+                                .fetch_all(&mut conn)
+                                .await
+                                .unwrap_or_default();
+                        for name in made {
+                            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
                             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
                         }
                     }
