@@ -97,6 +97,16 @@ impl Drop for TestService {
     }
 }
 
+/// The settings test services start with: `service` on port 0 over `database_url`, with the
+/// test credentials.
+fn test_settings(service: &str, database_url: &str) -> crate::Settings {
+    let mut settings = crate::Settings::for_service(service, database_url);
+    settings.staff_token = Some(crate::settings::Secret::new(STAFF_TOKEN));
+    settings.internal_token = Some(crate::settings::Secret::new(INTERNAL_TOKEN));
+    settings.body_limit_bytes = 64 * 1024;
+    settings
+}
+
 /// Starts `service` with `build` on port 0 and a fresh database; `configure` may adjust settings.
 pub async fn spawn<F, Fut>(service: &str, build: F, configure: impl FnOnce(&mut crate::Settings)) -> TestService
 where
@@ -104,10 +114,7 @@ where
     Fut: Future<Output = Result<crate::Application, crate::app::AppError>>,
 {
     let db = TestDatabase::new(service).await;
-    let mut settings = crate::Settings::for_service(service, &db.url);
-    settings.staff_token = Some(crate::settings::Secret::new(STAFF_TOKEN));
-    settings.internal_token = Some(crate::settings::Secret::new(INTERNAL_TOKEN));
-    settings.body_limit_bytes = 64 * 1024;
+    let mut settings = test_settings(service, &db.url);
     configure(&mut settings);
     let app = build(settings).await.expect("service builds");
     let base = format!("http://{}", app.local_addr());
@@ -116,7 +123,36 @@ where
     TestService { base, http: reqwest::Client::new(), database_url: db.url.clone(), shutdown, _db: db }
 }
 
+/// A second instance of a service on another's database, as a replica runs (stopped when
+/// dropped).
+#[derive(Debug)]
+pub struct Replica {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
 impl TestService {
+    /// Starts another instance of `service` with `build` on this one's database, with the
+    /// test credentials, as a second replica would run.
+    pub async fn replica<F, Fut>(&self, service: &str, build: F) -> Replica
+    where
+        F: FnOnce(crate::Settings) -> Fut,
+        Fut: Future<Output = Result<crate::Application, crate::app::AppError>>,
+    {
+        let app = build(test_settings(service, &self.database_url)).await.expect("the replica builds");
+        let base = format!("http://{}", app.local_addr());
+        let shutdown = app.shutdown_token();
+        tokio::spawn(app.run_until_stopped());
+        Replica { base, shutdown }
+    }
+
     /// Starts a graceful shutdown, as SIGTERM would.
     pub fn begin_shutdown(&self) {
         self.shutdown.cancel();

@@ -12,13 +12,15 @@
 //!
 //! Layout: [`domain`] holds validation and the rules — price resolution, promotion
 //! stacking, shipping, tax (see [`domain::quote`]) — without IO; `store` is the only module
-//! that speaks SQL; `http` has one module per resource; `events` builds the published
+//! that speaks SQL; `rules` keeps the promotions, shipping rates and tax rules every quote
+//! applies in memory; `http` has one module per resource; `events` builds the published
 //! events; [`consumers`] applies catalog's.
 
 pub mod consumers;
 pub mod domain;
 mod events;
 mod http;
+mod rules;
 mod store;
 
 use runtime::app::AppError;
@@ -37,7 +39,13 @@ pub async fn build(settings: Settings) -> Result<Application, AppError> {
     let mut builder = ServiceBuilder::new(settings)?;
     let db = builder.database(&MIGRATIONS).await?;
     let outbox = builder.outbox(&db);
-    let state = http::AppState { db, outbox, staff: builder.staff_auth(), internal: builder.internal_auth() };
+    let state = http::AppState {
+        db,
+        outbox,
+        staff: builder.staff_auth(),
+        internal: builder.internal_auth(),
+        rules: Default::default(),
+    };
     builder
         .routes(http::router(state))
         .subscribe(

@@ -18,8 +18,7 @@ use notifications::NotificationSettings;
 use reqwest::{Method, StatusCode};
 use runtime::db::Db;
 use runtime::events::{Event, EventHandler};
-use runtime::settings::Secret;
-use runtime::testing::TestService;
+use runtime::testing::{Replica, TestService};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -31,17 +30,6 @@ pub struct TestApp {
     pub maildir: PathBuf,
     own: NotificationSettings,
     _mail: tempfile::TempDir,
-}
-
-/// A second instance of the service on the same database (stopped when dropped).
-pub struct Replica {
-    shutdown: tokio_util::sync::CancellationToken,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 impl Deref for TestApp {
@@ -106,13 +94,8 @@ impl TestApp {
     /// Starts another instance on this instance's database with the same settings, as a
     /// second replica would run.
     pub async fn replica(&self) -> Replica {
-        let mut settings = runtime::Settings::for_service(notifications::SERVICE, &self.database_url);
-        settings.staff_token = Some(Secret::new(runtime::testing::STAFF_TOKEN));
-        settings.internal_token = Some(Secret::new(runtime::testing::INTERNAL_TOKEN));
-        let app = notifications::build_with(settings, self.own.clone()).await.expect("the replica builds");
-        let shutdown = app.shutdown_token();
-        tokio::spawn(app.run_until_stopped());
-        Replica { shutdown }
+        let own = self.own.clone();
+        self.service.replica(notifications::SERVICE, |settings| notifications::build_with(settings, own)).await
     }
 
     /// A staff request with an optional JSON body.

@@ -8,6 +8,8 @@ mod quotes;
 mod shipping_rates;
 mod tax_rules;
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +18,8 @@ use runtime::db::{Db, DbError};
 use runtime::events::Outbox;
 use runtime::http::{FieldError, Problem};
 use utoipa_axum::router::OpenApiRouter;
+
+use crate::rules::RulesCache;
 
 /// What every handler can reach.
 #[derive(Clone, Debug, FromRef)]
@@ -28,6 +32,8 @@ pub struct AppState {
     pub staff: StaffAuth,
     /// Internal (service-to-service) credential check.
     pub internal: InternalAuth,
+    /// The quote rules as this instance last loaded them.
+    pub rules: Arc<RulesCache>,
 }
 
 /// All pricing routes.

@@ -67,7 +67,7 @@ async fn get_prices(
         )]));
     }
     let currency = query.currency.unwrap_or(Currency::Eur);
-    let candidates = {
+    let (candidates, _) = {
         let mut conn = state.db.acquire().await?;
         price_lists::candidates(&mut conn, currency, &skus).await?
     };

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use super::{ApiError, AppState};
 use crate::domain::quote::{CouponState, QuoteError, QuoteInput, price};
 use crate::domain::{ValidQuoteRequest, coupon_code};
-use crate::store::{coupons, price_lists, promotions, shipping, skus, tax};
+use crate::store::{coupons, price_lists, promotions};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_quote))
@@ -33,9 +33,8 @@ async fn create_quote(State(state): State<AppState>, Json(dto): Json<QuoteReques
     let now = runtime::db::now();
     let mut conn = state.db.acquire().await?;
     let sku_list: Vec<&str> = valid.lines.iter().map(|(s, _)| s.as_str()).collect();
-    let candidates = price_lists::candidates(&mut conn, valid.currency, &sku_list).await?;
-    let categories = skus::categories(&mut conn, &sku_list).await?;
-    let automatic = promotions::automatic(&mut conn, &now).await?;
+    let (candidates, categories) = price_lists::candidates(&mut conn, valid.currency, &sku_list).await?;
+    let rules = state.rules.current(&mut conn, &now).await?;
     let mut coupon_states = Vec::with_capacity(valid.coupon_codes.len());
     for code in &valid.coupon_codes {
         let mut state = None;
@@ -53,13 +52,6 @@ async fn create_quote(State(state): State<AppState>, Json(dto): Json<QuoteReques
         }
         coupon_states.push((code.clone(), state));
     }
-    let shipping = match &valid.shipping_method {
-        Some(method) => {
-            Some((method.clone(), shipping::find_for(&mut conn, method, &valid.country, valid.currency).await?))
-        }
-        None => None,
-    };
-    let tax = tax::find(&mut conn, &valid.country).await?;
     drop(conn);
     let input = QuoteInput {
         currency: valid.currency,
@@ -67,10 +59,13 @@ async fn create_quote(State(state): State<AppState>, Json(dto): Json<QuoteReques
         lines: valid.lines,
         candidates,
         categories,
-        automatic,
+        automatic: rules.automatic.clone(),
         coupons: coupon_states,
-        shipping,
-        tax,
+        shipping: valid.shipping_method.map(|method| {
+            let rate = rules.shipping_rate(&method, &valid.country, valid.currency).cloned();
+            (method, rate)
+        }),
+        tax: rules.tax(&valid.country).cloned(),
         now,
     };
     match price(&input) {

@@ -3,6 +3,7 @@
 pub mod coupons;
 pub mod price_lists;
 pub mod promotions;
+pub mod rules;
 pub mod shipping;
 pub mod skus;
 pub mod tax;

@@ -1,5 +1,7 @@
 //! Price lists and their prices.
 
+use std::collections::HashMap;
+
 use contracts::ids::Sku;
 use contracts::money::Currency;
 use contracts::pricing::{Price, PriceList, PriceListId, Tier};
@@ -90,18 +92,19 @@ pub async fn set_price(tx: &mut Tx, list: &PriceListId, sku: &Sku, tiers: &[Tier
 }
 
 /// The prices of `skus` in every price list of `currency`, with their lists (the domain
-/// picks the winner).
+/// picks the winner), and the categories of those priced SKUs that have one: a quote needs
+/// both, and a SKU without a price is refused whatever its category.
 pub async fn candidates(
     conn: &mut AnyConnection,
     currency: Currency,
     skus: &[&str],
-) -> Result<Vec<Candidate>, DbError> {
+) -> Result<(Vec<Candidate>, HashMap<String, String>), DbError> {
     if skus.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), HashMap::new()));
     }
     let sql = format!(
-        "SELECT l.id, l.customer_group, l.priority, l.valid_from, l.valid_to, p.sku, p.tiers \
-         FROM prices p JOIN price_lists l ON l.id = p.price_list_id \
+        "SELECT l.id, l.customer_group, l.priority, l.valid_from, l.valid_to, p.sku, p.tiers, k.category \
+         FROM prices p JOIN price_lists l ON l.id = p.price_list_id LEFT JOIN skus k ON k.sku = p.sku \
          WHERE l.currency = $1 AND p.sku IN ({})",
         placeholders(2, skus.len())
     );
@@ -110,17 +113,24 @@ pub async fn candidates(
         query = query.bind(*sku);
     }
     let rows = query.fetch_all(conn).await?;
-    rows.iter()
+    let mut categories = HashMap::new();
+    let candidates = rows
+        .iter()
         .map(|row| {
+            let sku: String = row.try_get("sku")?;
+            if let Some(category) = row.try_get::<Option<String>, _>("category")? {
+                categories.insert(sku.clone(), category);
+            }
             Ok(Candidate {
                 price_list_id: PriceListId::parse(&row.try_get::<String, _>("id")?).map_err(decode_err)?,
                 customer_group: row.try_get("customer_group")?,
                 priority: row.try_get("priority")?,
                 valid_from: row.try_get("valid_from")?,
                 valid_to: row.try_get("valid_to")?,
-                sku: row.try_get("sku")?,
+                sku,
                 tiers: from_json(&row.try_get::<String, _>("tiers")?)?,
             })
         })
-        .collect()
+        .collect::<Result<_, DbError>>()?;
+    Ok((candidates, categories))
 }

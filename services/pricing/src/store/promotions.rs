@@ -58,6 +58,7 @@ pub async fn insert(tx: &mut Tx, valid: &ValidPromotion) -> Result<Promotion, Db
     .bind(&promotion.created_at)
     .execute(&mut **tx)
     .await?;
+    super::rules::bump(tx).await?;
     Ok(promotion)
 }
 

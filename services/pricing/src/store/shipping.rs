@@ -1,6 +1,6 @@
 //! Shipping rates.
 
-use contracts::money::{Currency, Money};
+use contracts::money::Money;
 use contracts::pricing::{ShippingRate, ShippingRateId};
 use runtime::db::{DbError, Tx};
 use sqlx::any::AnyRow;
@@ -47,6 +47,7 @@ pub async fn insert(tx: &mut Tx, valid: &ValidShippingRate) -> Result<ShippingRa
     .bind(&rate.created_at)
     .execute(&mut **tx)
     .await?;
+    super::rules::bump(tx).await?;
     Ok(rate)
 }
 
@@ -61,20 +62,9 @@ pub async fn list(conn: &mut AnyConnection, after: Option<&str>, limit: u32) -> 
     rows.iter().map(rate).collect()
 }
 
-/// The oldest rate of `method` in `currency` that ships to `country`.
-pub async fn find_for(
-    conn: &mut AnyConnection,
-    method: &str,
-    country: &str,
-    currency: Currency,
-) -> Result<Option<ShippingRate>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM shipping_rates WHERE method = $1 AND currency = $2 ORDER BY id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(method).bind(currency.code()).fetch_all(conn).await?;
-    for row in &rows {
-        let rate = rate(row)?;
-        if rate.countries.iter().any(|c| c == country) {
-            return Ok(Some(rate));
-        }
-    }
-    Ok(None)
+/// Every rate, oldest first.
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<ShippingRate>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM shipping_rates ORDER BY id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+    rows.iter().map(rate).collect()
 }

@@ -18,22 +18,21 @@ pub async fn upsert(tx: &mut Tx, country: &str, rate_bp: i64, inclusive: bool) -
     .bind(&updated_at)
     .execute(&mut **tx)
     .await?;
+    super::rules::bump(tx).await?;
     Ok(TaxRule { country: country.to_owned(), rate_bp, inclusive, updated_at })
 }
 
-/// The rule of `country`.
-pub async fn find(conn: &mut AnyConnection, country: &str) -> Result<Option<TaxRule>, DbError> {
-    let row = sqlx::query("SELECT country, rate_bp, inclusive, updated_at FROM tax_rules WHERE country = $1")
-        .bind(country)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| {
-        Ok(TaxRule {
-            country: row.try_get("country")?,
-            rate_bp: row.try_get("rate_bp")?,
-            inclusive: row.try_get::<i64, _>("inclusive")? != 0,
-            updated_at: row.try_get("updated_at")?,
+/// Every rule.
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<TaxRule>, DbError> {
+    let rows = sqlx::query("SELECT country, rate_bp, inclusive, updated_at FROM tax_rules").fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TaxRule {
+                country: row.try_get("country")?,
+                rate_bp: row.try_get("rate_bp")?,
+                inclusive: row.try_get::<i64, _>("inclusive")? != 0,
+                updated_at: row.try_get("updated_at")?,
+            })
         })
-    })
-    .transpose()
+        .collect()
 }

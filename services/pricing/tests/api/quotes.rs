@@ -179,3 +179,40 @@ async fn the_signature_is_stable_and_changes_with_the_price() {
     assert_ne!(third["signature"], first["signature"]);
     assert_eq!(amount(&third, "total"), 5200);
 }
+
+/// Each instance keeps the promotions, shipping rates and tax rules in memory: a change made
+/// through one instance must apply to the very next quote of another on the same database.
+#[tokio::test]
+async fn rules_changed_through_one_instance_apply_at_once_in_another() {
+    let app = spawn_app().await;
+    app.eur_prices(&[("TEE", 10000)]).await;
+    let replica = app.replica(pricing::SERVICE, pricing::build).await;
+    let cart = json!({ "currency": "EUR", "country": "DE", "shipping_method": "standard",
+                       "lines": [{ "sku": "TEE", "quantity": 1 }] });
+    let quote = |cart: serde_json::Value| {
+        let request = app.http.post(format!("{}/v1/quotes", replica.base)).json(&cart);
+        async move { request.send().await.expect("request sent") }
+    };
+
+    // Both instances have read the rules: no rate ships to DE yet.
+    let response = app.quote_response(&cart).await;
+    assert_eq!(fields(&problem(response, StatusCode::UNPROCESSABLE_ENTITY).await), ["shipping_method"]);
+    let response = quote(cart.clone()).await;
+    assert_eq!(fields(&problem(response, StatusCode::UNPROCESSABLE_ENTITY).await), ["shipping_method"]);
+
+    app.created("/v1/shipping-rates", json!({ "method": "standard", "countries": ["DE"], "amount": eur(500) })).await;
+    let q: serde_json::Value = quote(cart.clone()).await.json().await.expect("json");
+    assert_eq!((amount(&q, "total"), amount(&q, "tax_total")), (10500, 0), "{q}");
+
+    app.tax_rule("DE", 2500, false).await;
+    let q: serde_json::Value = quote(cart.clone()).await.json().await.expect("json");
+    assert_eq!((amount(&q, "total"), amount(&q, "tax_total")), (13125, 2625), "{q}");
+
+    app.promotion(json!({ "name": "10 % off", "kind": "order_percent", "value": 1000 })).await;
+    let q: serde_json::Value = quote(cart.clone()).await.json().await.expect("json");
+    // 9,000 + 500 shipping, plus 25 % tax
+    assert_eq!((amount(&q, "discount_total"), amount(&q, "total")), (1000, 11875), "{q}");
+    // And the instance the changes went through agrees, to the signature.
+    let own = app.quote(cart).await;
+    assert_eq!(own["signature"], q["signature"]);
+}
