@@ -267,27 +267,29 @@ async fn claim(
     valid: &ValidPayment,
 ) -> Result<Claim, ApiError> {
     let stale_before = stale_before(state.claim_ttl);
-    // Look first without the write lock: a replay or a wait needs none.
+    // Look without the write lock: a replay or a wait needs none. What the claim then writes
+    // is conditional on what was seen, so a request that got there in between is noticed
+    // without looking again: a payment with the key makes the insert a unique violation,
+    // and a take-over needs the version seen.
     let mut read = state.db.begin_read().await?;
-    match look(&mut read, key, fingerprint, &stale_before).await? {
+    let stale = match look(&mut read, key, fingerprint, &stale_before).await? {
         Seen::Replay(recorded) => return Ok(Claim::Replay(recorded)),
         Seen::InProgress => return Ok(Claim::InProgress),
-        Seen::Stale(..) | Seen::Nothing => {}
-    }
+        Seen::Stale(id, version) => Some((id, version)),
+        Seen::Nothing => None,
+    };
     drop(read);
 
     let mut tx = state.db.begin().await?;
-    let claimed = match look(&mut tx, key, fingerprint, &stale_before).await? {
-        Seen::Replay(recorded) => return Ok(Claim::Replay(recorded)),
-        Seen::InProgress => return Ok(Claim::InProgress),
-        Seen::Stale(id, version) => {
+    let claimed = match stale {
+        Some((id, version)) => {
             tracing::warn!(payment_id = %id, "taking over a stale authorization claim");
             match payments::take_over(&mut tx, &id, version).await? {
                 Some(payment) => payment,
                 None => return Ok(Claim::InProgress),
             }
         }
-        Seen::Nothing => {
+        None => {
             let new = NewPending {
                 reference: &valid.reference,
                 amount: valid.amount,
@@ -297,7 +299,7 @@ async fn claim(
             };
             match payments::insert_pending(&mut tx, &new).await {
                 Ok(payment) => payment,
-                // PostgreSQL: a concurrent request claimed the key after we looked.
+                // A concurrent request claimed the key after we looked.
                 Err(err) if err.is_unique_violation() => return Ok(Claim::InProgress),
                 Err(err) => return Err(err.into()),
             }
