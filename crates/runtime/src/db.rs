@@ -376,6 +376,8 @@ impl TemporarySqlite {
     /// Creates a file whose name starts with `name`, opened with at most `connections`.
     pub(crate) async fn open(name: &str, connections: u32) -> Self {
         static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+        // Run alone (a filtered `cargo test`), no other test has installed the drivers.
+        crate::init_process();
         let path = std::env::temp_dir().join(format!("mercato-{name}-{}.db", uuid::Uuid::now_v7().simple()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let db = Db::connect(&url, connections, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })

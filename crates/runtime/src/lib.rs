@@ -29,7 +29,7 @@ pub mod jwt;
 pub mod lease;
 pub mod settings;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;
 

@@ -1,4 +1,5 @@
-//! The events inventory publishes, appended to the outbox in the transaction of the change.
+//! The events inventory publishes, appended to the outbox in the transaction of the change,
+//! all of one transaction's in one statement.
 
 use contracts::EventType;
 use contracts::inventory::{
@@ -14,27 +15,38 @@ fn new_event<E: EventType>(event: &E) -> NewEvent {
         .unwrap_or_else(|e| unreachable!("inventory event serialises: {e}"))
 }
 
-/// Appends `stock.changed` for a stock level.
-pub async fn stock_changed(outbox: &Outbox, tx: &mut Tx, level: &StockLevel) -> Result<(), DbError> {
-    let event = StockChanged {
+/// `stock.changed` for a stock level.
+pub fn stock_changed(level: &StockLevel) -> NewEvent {
+    new_event(&StockChanged {
         sku: level.sku.clone(),
         location: level.location.clone(),
         on_hand: level.on_hand,
         reserved: level.reserved,
         available: level.available,
-    };
-    outbox.append(tx, new_event(&event)).await.map(drop)
+    })
 }
 
-/// Appends the `reservation.*` event that announces `reservation`'s current status.
-pub async fn reservation(outbox: &Outbox, tx: &mut Tx, reservation: &Reservation) -> Result<(), DbError> {
+/// The `reservation.*` event that announces `reservation`'s current status.
+pub fn reservation(reservation: &Reservation) -> NewEvent {
     let reservation = reservation.clone();
-    let event = match reservation.status {
+    match reservation.status {
         ReservationStatus::Held => new_event(&ReservationHeld { reservation }),
         ReservationStatus::Committed => new_event(&ReservationCommitted { reservation }),
         ReservationStatus::Released => new_event(&ReservationReleased { reservation }),
         ReservationStatus::Expired => new_event(&ReservationExpired { reservation }),
         ReservationStatus::Returned => new_event(&ReservationReturned { reservation }),
-    };
-    outbox.append(tx, event).await.map(drop)
+    }
+}
+
+/// Appends `stock.changed` for each of `levels` and then `reservation`'s event, in one
+/// statement. Consumers rely on that order: the stock moves are announced before the
+/// reservation that moved them.
+pub async fn reservation_changed(
+    outbox: &Outbox,
+    tx: &mut Tx,
+    levels: &[StockLevel],
+    reservation: &Reservation,
+) -> Result<(), DbError> {
+    let events = levels.iter().map(stock_changed).chain([self::reservation(reservation)]).collect();
+    outbox.append_all(tx, events).await.map(drop)
 }

@@ -111,10 +111,7 @@ pub async fn hold(tx: &mut Tx, outbox: &Outbox, valid: &ValidReservation) -> Res
     reservations::insert(tx, &reservation, &allocations).await?;
     // Events last: on PostgreSQL the append takes the outbox lock until commit, and a
     // transaction holding it must not wait for stock rows.
-    for level in &levels {
-        events::stock_changed(outbox, tx, level).await?;
-    }
-    events::reservation(outbox, tx, &reservation).await?;
+    events::reservation_changed(outbox, tx, &levels, &reservation).await?;
     Ok(reservation)
 }
 
@@ -221,10 +218,7 @@ async fn finish(
             levels.push(level);
         }
         let reservation = Reservation { status: to, ..stored.reservation };
-        for level in &levels {
-            events::stock_changed(outbox, &mut tx, level).await?;
-        }
-        events::reservation(outbox, &mut tx, &reservation).await?;
+        events::reservation_changed(outbox, &mut tx, &levels, &reservation).await?;
         outbox.commit(tx).await?;
         tracing::info!(reservation_id = %id, status = ?to, "reservation finished");
         if refused_after(action, to) {

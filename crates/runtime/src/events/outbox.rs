@@ -9,6 +9,11 @@ use super::envelope::{Event, NewEvent};
 use crate::db::{Backend, Db, DbError, Tx};
 use crate::trace::RequestContext;
 
+/// Events written per statement. Each binds five values (and the statement two shared ones),
+/// so this stays far below the bind limits (SQLite 32766, PostgreSQL 65535) while keeping the
+/// statement text, and the number of distinct statements each connection caches, bounded.
+const EVENTS_PER_STATEMENT: usize = 500;
+
 /// What one read of the outbox found.
 #[derive(Debug)]
 pub struct Scan {
@@ -36,32 +41,42 @@ impl Outbox {
 
     /// Writes `event` inside `tx`; it is published only if `tx` commits.
     pub async fn append(&self, tx: &mut Tx, event: NewEvent) -> Result<String, DbError> {
-        let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
-        let traceparent = RequestContext::current().map(|c| c.trace.to_header());
-        sqlx::query(match self.db.backend() {
-            // Sequence values are taken at insert but become visible at commit; holding this
-            // lock until commit makes commit order equal `seq` order, so a feed reader that
-            // has seen `seq = n` can never later find a smaller one appear. The row (and its
-            // `seq`) exists only once the lock is taken; one statement saves a round trip.
-            Backend::Postgres => {
-                "INSERT INTO mercato_outbox (event_id, event_type, subject, occurred_at, schema_version, traceparent, data)
-                 SELECT $1, $2, $3, $4, $5, $6, $7 FROM (SELECT pg_advisory_xact_lock(72432)) AS outbox_lock"
-            }
-            Backend::Sqlite => {
-                "INSERT INTO mercato_outbox (event_id, event_type, subject, occurred_at, schema_version, traceparent, data)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            }
-        })
-        .bind(&id)
-        .bind(&event.event_type)
-        .bind(&event.subject)
-        .bind(crate::db::now())
-        .bind(event.schema_version)
-        .bind(traceparent)
-        .bind(event.data.to_string())
-        .execute(&mut **tx)
-        .await?;
+        let id = new_event_id();
+        self.insert(tx, std::slice::from_ref(&id), std::slice::from_ref(&event)).await?;
         Ok(id)
+    }
+
+    /// Writes `events` inside `tx`, in order, in one statement (per 500 events); returns their
+    /// ids in the same order.
+    pub async fn append_all(&self, tx: &mut Tx, events: Vec<NewEvent>) -> Result<Vec<String>, DbError> {
+        let ids: Vec<String> = events.iter().map(|_| new_event_id()).collect();
+        for (ids, events) in ids.chunks(EVENTS_PER_STATEMENT).zip(events.chunks(EVENTS_PER_STATEMENT)) {
+            self.insert(tx, ids, events).await?;
+        }
+        Ok(ids)
+    }
+
+    /// Inserts `events` with `ids` (as many) in one statement, `seq` ascending in their order.
+    async fn insert(&self, tx: &mut Tx, ids: &[String], events: &[NewEvent]) -> Result<(), DbError> {
+        debug_assert_eq!(ids.len(), events.len());
+        if events.is_empty() {
+            return Ok(());
+        }
+        let traceparent = RequestContext::current().map(|c| c.trace.to_header());
+        // Only placeholders and ordinals are formatted into the text; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(self.db.backend(), events.len())))
+            .bind(crate::db::now())
+            .bind(traceparent);
+        for (id, event) in ids.iter().zip(events) {
+            query = query
+                .bind(id)
+                .bind(&event.event_type)
+                .bind(&event.subject)
+                .bind(event.schema_version)
+                .bind(event.data.to_string());
+        }
+        query.execute(&mut **tx).await?;
+        Ok(())
     }
 
     /// Commits `tx` and wakes the feed and the relay.
@@ -155,5 +170,98 @@ impl Outbox {
             .execute(self.db.pool())
             .await?;
         Ok(())
+    }
+}
+
+fn new_event_id() -> String {
+    format!("evt_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The insert of `rows` events: `$1` is the time and `$2` the trace, shared by all of them;
+/// each row binds its id, type, subject, schema version and data.
+fn insert_sql(backend: Backend, rows: usize) -> String {
+    const COLUMNS: &str = "event_id, event_type, subject, occurred_at, schema_version, traceparent, data";
+    let values = (0..rows)
+        .map(|row| {
+            let p = 3 + 5 * row;
+            let ordinal = match backend {
+                Backend::Postgres => format!(", {row}"),
+                Backend::Sqlite => String::new(),
+            };
+            format!("(${p}, ${}, ${}, $1, ${}, $2, ${}{ordinal})", p + 1, p + 2, p + 3, p + 4)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
+        // Sequence values are taken at insert but become visible at commit; holding this lock
+        // until commit makes commit order equal `seq` order, so a feed reader that has seen
+        // `seq = n` can never later find a smaller one appear. The rows (and their `seq`) exist
+        // only once the lock is taken; one statement saves a round trip. The rows are sorted
+        // by their ordinal before `seq` is drawn for each, so `seq` follows the given order.
+        Backend::Postgres => format!(
+            "INSERT INTO mercato_outbox ({COLUMNS}) SELECT {COLUMNS}
+             FROM (SELECT pg_advisory_xact_lock(72432)) AS outbox_lock, (VALUES {values}) AS v ({COLUMNS}, ordinal)
+             ORDER BY ordinal"
+        ),
+        // SQLite has one writer at a time: `seq` follows commit order, and row order.
+        Backend::Sqlite => format!("INSERT INTO mercato_outbox ({COLUMNS}) VALUES {values}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> NewEvent {
+        NewEvent::new("thing.happened", 1, format!("thing_{n}"), &serde_json::json!({ "n": n })).expect("serialises")
+    }
+
+    /// Appends in two transactions (one a batch crossing a statement boundary) and reads back.
+    async fn batches_keep_their_order(db: &Db) {
+        let outbox = Outbox::new(db.clone(), "test");
+        let mut tx = db.begin().await.expect("begins");
+        assert!(outbox.append_all(&mut tx, Vec::new()).await.expect("appended").is_empty());
+        let first = outbox.append(&mut tx, numbered(0)).await.expect("appended");
+        let batch = outbox.append_all(&mut tx, (1..4).map(numbered).collect()).await.expect("appended");
+        outbox.commit(tx).await.expect("committed");
+        assert_eq!(batch.len(), 3);
+
+        let mut tx = db.begin().await.expect("begins");
+        let long = outbox.append_all(&mut tx, (4..EVENTS_PER_STATEMENT + 6).map(numbered).collect()).await;
+        outbox.commit(tx).await.expect("committed");
+        let long = long.expect("appended");
+
+        let scan = outbox.read_after(0, 10_000, None).await.expect("read");
+        let ids: Vec<&str> = scan.events.iter().map(|e| e.id.as_str()).collect();
+        let expected: Vec<&str> = [&first].into_iter().chain(&batch).chain(&long).map(String::as_str).collect();
+        assert_eq!(ids, expected, "every event once, in the order given");
+        let seqs: Vec<i64> = scan.events.iter().filter_map(|e| e.seq).collect();
+        assert_eq!(seqs.len(), expected.len());
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seq ascends in the order given");
+        for (n, event) in scan.events.iter().enumerate() {
+            assert_eq!(event.subject, format!("thing_{n}"));
+            assert_eq!(event.data, serde_json::json!({ "n": n }));
+            assert_eq!((event.event_type.as_str(), event.schemaversion), ("thing.happened", 1));
+        }
+        assert_eq!(outbox.head().await.expect("head"), seqs.last().copied().unwrap_or_default());
+
+        // An empty batch writes nothing.
+        let mut tx = db.begin().await.expect("begins");
+        assert!(outbox.append_all(&mut tx, Vec::new()).await.expect("appended").is_empty());
+        outbox.commit(tx).await.expect("committed");
+        assert_eq!(outbox.read_after(0, 10_000, None).await.expect("read").scanned, expected.len());
+    }
+
+    /// On the backend the suite runs on (`MERCATO_TEST_BACKEND`).
+    #[tokio::test]
+    async fn a_batch_is_appended_in_order() {
+        static NO_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate::Migrator::DEFAULT;
+        let database = crate::testing::TestDatabase::new("outbox").await;
+        let db =
+            Db::connect(&database.url, 2, &crate::db::Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
+                .await
+                .expect("the test database opens");
+        batches_keep_their_order(&db).await;
+        db.close().await;
     }
 }

@@ -143,7 +143,7 @@ async fn set_stock(
         let reserved = reserved_now(&mut tx, &sku, &location).await?;
         return Err(below_reserved(StockError::BelowReserved { reserved }));
     };
-    events::stock_changed(&state.outbox, &mut tx, &level).await?;
+    state.outbox.append(&mut tx, events::stock_changed(&level)).await?;
     state.outbox.commit(tx).await?;
     Ok(Json(level))
 }
@@ -182,6 +182,7 @@ async fn set_stock_batch(
     }
     let mut tx = state.db.begin().await?;
     let mut levels = Vec::with_capacity(batch.items.len());
+    let mut changed = Vec::new();
     for (i, (item, on_hand)) in batch.items.iter().zip(parsed).enumerate() {
         let Some(on_hand) = on_hand else { continue };
         let Some((location_id, current)) = stock::get(&mut tx, &item.sku, &item.location).await? else {
@@ -202,7 +203,7 @@ async fn set_stock_batch(
                 errors.push(stock_error(&format!("items[{i}].on_hand"), StockError::BelowReserved { reserved }));
                 continue;
             };
-            events::stock_changed(&state.outbox, &mut tx, &level).await?;
+            changed.push(events::stock_changed(&level));
             levels.push(level);
         } else {
             levels.push(current);
@@ -212,6 +213,9 @@ async fn set_stock_batch(
         // Dropping the transaction rolls every line back.
         return Err(ApiError::Invalid(errors));
     }
+    // Events last: on PostgreSQL the append takes the outbox lock until commit, and a
+    // transaction holding it must not wait for stock rows.
+    state.outbox.append_all(&mut tx, changed).await?;
     state.outbox.commit(tx).await?;
     Ok((StatusCode::OK, Json(StockList { data: levels, next: None })))
 }

@@ -7,6 +7,10 @@ use sqlx::{AnyConnection, Row as _};
 
 use super::stock::Place;
 
+/// Allocations inserted per statement: at five binds each, far below either backend's bind
+/// limit (SQLite 32766, PostgreSQL 65535).
+const ALLOCATIONS_PER_STATEMENT: usize = 500;
+
 /// Units of one line held at one location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocated {
@@ -76,20 +80,30 @@ pub async fn insert(tx: &mut Tx, reservation: &Reservation, allocations: &[Alloc
     .bind(&now)
     .execute(&mut **tx)
     .await?;
-    for (i, a) in allocations.iter().enumerate() {
-        let alloc_no = allocations[..i].iter().filter(|b| b.line_no == a.line_no).count() as i64;
-        sqlx::query(
+    let numbered: Vec<(i64, &Allocated)> = allocations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (allocations[..i].iter().filter(|b| b.line_no == a.line_no).count() as i64, a))
+        .collect();
+    for chunk in numbered.chunks(ALLOCATIONS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 2 + 5 * i;
+                format!("($1, ${p}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO reservation_allocations (reservation_id, line_no, alloc_no, sku, location_id, quantity)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(reservation.id.as_str())
-        .bind(a.line_no)
-        .bind(alloc_no)
-        .bind(a.sku.as_str())
-        .bind(&a.place.location_id)
-        .bind(a.quantity)
-        .execute(&mut **tx)
-        .await?;
+             VALUES {}",
+            rows.join(", ")
+        );
+        // Only placeholders are formatted into the text; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reservation.id.as_str());
+        for (alloc_no, a) in chunk {
+            query =
+                query.bind(a.line_no).bind(*alloc_no).bind(a.sku.as_str()).bind(&a.place.location_id).bind(a.quantity);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

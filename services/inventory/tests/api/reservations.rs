@@ -112,6 +112,26 @@ async fn a_reservation_holds_stock_until_committed_or_released() {
         types(&events, "reservation."),
         ["reservation.held", "reservation.committed", "reservation.held", "reservation.released"]
     );
+    let stock_then_reservation: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .filter(|t| t.starts_with("stock.") || t.starts_with("reservation."))
+        .collect();
+    assert_eq!(
+        stock_then_reservation,
+        [
+            "stock.changed",
+            "stock.changed",
+            "reservation.held",
+            "stock.changed",
+            "reservation.committed",
+            "stock.changed",
+            "reservation.held",
+            "stock.changed",
+            "reservation.released"
+        ],
+        "each transaction announces its stock changes before its reservation"
+    );
     let committed_event = events.iter().find(|e| e["type"] == "reservation.committed").expect("committed event");
     assert_eq!(committed_event["subject"], id.as_str());
     assert_eq!(committed_event["data"]["reservation"], committed);
