@@ -137,20 +137,29 @@ impl<H: EventHandler> Consumer<H> {
         // How far the feed has shown nothing this consumer applies: no need to save it, as
         // reading those events again would only skip them again.
         let mut skipped_to = 0;
+        // The position this instance last saved, while it has held the lease since: nobody
+        // else moves the cursor then, so it need not be read back before every poll.
+        let mut saved: Option<i64> = None;
         while !self.env.shutdown.is_cancelled() {
             match lease.try_acquire().await {
                 Ok(true) => {}
                 Ok(false) => {
+                    saved = None;
                     self.pause(Duration::from_secs(1)).await;
                     continue;
                 }
                 Err(err) => {
+                    saved = None;
                     tracing::warn!(consumer = %self.name, error = %err, "lease check failed");
                     self.pause(backoff.next()).await;
                     continue;
                 }
             }
-            let position = match self.position().await {
+            let stored = match saved {
+                Some(position) => Ok(position),
+                None => self.position().await,
+            };
+            let position = match stored {
                 Ok(p) => p.max(skipped_to),
                 Err(err) => {
                     tracing::warn!(consumer = %self.name, error = %err, "reading the cursor failed");
@@ -182,11 +191,18 @@ impl<H: EventHandler> Consumer<H> {
                 skipped_to = skipped_to.max(page.next);
                 continue;
             }
-            if let Err(err) = self.apply_all(&page.data, Some(&lease), Some(page.next)).await {
-                tracing::warn!(consumer = %self.name, error = %err, "applying events failed; will retry");
-                self.pause(backoff.next()).await;
-            } else if page.data.len() < FEED_PAGE {
-                self.pause(LINGER).await;
+            match self.apply_all(&page.data, Some(&lease), Some(page.next)).await {
+                Err(err) => {
+                    saved = None;
+                    tracing::warn!(consumer = %self.name, error = %err, "applying events failed; will retry");
+                    self.pause(backoff.next()).await;
+                }
+                Ok(whole) => {
+                    saved = whole.then_some(page.next);
+                    if page.data.len() < FEED_PAGE {
+                        self.pause(LINGER).await;
+                    }
+                }
             }
         }
         let _ = lease.release().await;
@@ -213,15 +229,18 @@ impl<H: EventHandler> Consumer<H> {
     /// Applies a batch in one transaction, saving the feed position `upto` with it (embedded
     /// mode); when a handler fails, falls back to one event at a time so that a single bad
     /// event is retried and, at last, dead-lettered, instead of blocking the stream.
+    ///
+    /// True when the batch committed in that one transaction (so `upto` is the saved
+    /// position); false when the lease was lost or the batch went event by event.
     pub(crate) async fn apply_all(
         &self,
         events: &[Event],
         lease: Option<&Lease>,
         upto: Option<i64>,
-    ) -> Result<(), DbError> {
+    ) -> Result<bool, DbError> {
         match self.apply(events, lease, upto).await {
-            Ok(Applied::Done) => return Ok(()),
-            Ok(Applied::LostLease) => return Ok(()),
+            Ok(Applied::Done) => return Ok(true),
+            Ok(Applied::LostLease) => return Ok(false),
             Err(ApplyError::Db(err)) => return Err(err),
             Err(ApplyError::Handler { .. }) => {}
         }
@@ -232,7 +251,7 @@ impl<H: EventHandler> Consumer<H> {
                 let upto = upto.and(event.seq);
                 match self.apply(std::slice::from_ref(event), lease, upto).await {
                     Ok(Applied::Done) => break,
-                    Ok(Applied::LostLease) => return Ok(()),
+                    Ok(Applied::LostLease) => return Ok(false),
                     Err(ApplyError::Db(err)) => return Err(err),
                     Err(ApplyError::Handler { error, .. }) if attempt >= MAX_ATTEMPTS => {
                         tracing::error!(consumer = %self.name, event_id = %event.id, event_type = %event.event_type, error = %error, "event dead-lettered");
@@ -244,13 +263,13 @@ impl<H: EventHandler> Consumer<H> {
                         tracing::warn!(consumer = %self.name, event_id = %event.id, attempt, error = %error, "event failed; retrying");
                         self.pause(Duration::from_millis(100 << attempt)).await;
                         if self.env.shutdown.is_cancelled() {
-                            return Ok(());
+                            return Ok(false);
                         }
                     }
                 }
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     async fn apply(&self, events: &[Event], lease: Option<&Lease>, upto: Option<i64>) -> Result<Applied, ApplyError> {

@@ -259,7 +259,7 @@ pub(crate) async fn consume<H: EventHandler>(consumer: Arc<RunningConsumer<H>>, 
             }
             if !events.is_empty() {
                 match consumer.apply_all(&events, None, None).await {
-                    Ok(()) => {
+                    Ok(_) => {
                         backoff.reset();
                         for message in messages {
                             if let Err(err) = message.ack().await {
