@@ -131,23 +131,46 @@ pub async fn set_price(
 
 /// Sets the available units of `sku` at `location`; true when that location went from none
 /// to some or back (a SKU never seen there had none).
+///
+/// Nearly every change (a reservation, a sale) leaves the location on the same side of zero:
+/// that case is one conditional update. Only when it finds nothing to update (a new row, or
+/// a crossing) does a second statement tell which.
 pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i64) -> Result<bool, DbError> {
-    let before: Option<i64> = sqlx::query_scalar("SELECT available FROM availability WHERE sku = $1 AND location = $2")
-        .bind(sku.as_str())
-        .bind(location)
-        .fetch_optional(&mut **tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (sku, location) DO UPDATE SET available = excluded.available, updated_at = excluded.updated_at",
+    let now = runtime::db::now();
+    let same_side = sqlx::query(
+        "UPDATE availability SET available = $3, updated_at = $4 \
+         WHERE sku = $1 AND location = $2 AND (available > 0) = ($3 > 0)",
     )
     .bind(sku.as_str())
     .bind(location)
     .bind(available)
-    .bind(runtime::db::now())
+    .bind(&now)
     .execute(&mut **tx)
     .await?;
-    Ok((before.unwrap_or(0) > 0) != (available > 0))
+    if same_side.rows_affected() == 1 {
+        return Ok(false);
+    }
+    // Either the row is new (it had none: a crossing only if it now has some) or it is on the
+    // other side of zero (a crossing). The update tells the two apart.
+    let crossed =
+        sqlx::query("UPDATE availability SET available = $3, updated_at = $4 WHERE sku = $1 AND location = $2")
+            .bind(sku.as_str())
+            .bind(location)
+            .bind(available)
+            .bind(&now)
+            .execute(&mut **tx)
+            .await?;
+    if crossed.rows_affected() == 1 {
+        return Ok(true);
+    }
+    sqlx::query("INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4)")
+        .bind(sku.as_str())
+        .bind(location)
+        .bind(available)
+        .bind(&now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(available > 0)
 }
 
 /// The products with these ids, as the index wants them (absent ids are skipped).
