@@ -360,9 +360,14 @@ impl Saga {
         let (Some(quote), Some(reservation_id), Some(payment_id)) = (&c.quote, &c.reservation_id, &c.payment_id) else {
             unreachable!("a checkout is placed only once priced, reserved and authorised");
         };
-        let existing = {
+        // The order and the step `placed` commit together, so only a checkout last seen at
+        // that step can have its order already. Anywhere else an existing order means another
+        // driver took the checkout over: its order makes this insert a unique violation.
+        let existing = if c.step == Step::Placed {
             let mut conn = self.db.acquire().await?;
             orders::find_by_checkout(&mut conn, &c.id).await?
+        } else {
+            None
         };
         let order = match existing {
             Some(order) => order,
@@ -384,7 +389,10 @@ impl Saga {
                     &now,
                 );
                 let mut tx = self.db.begin().await?;
-                orders::insert(&mut tx, &order).await?;
+                match orders::insert(&mut tx, &order).await {
+                    Err(err) if err.is_unique_violation() => return Ok(Ending::LostLease),
+                    other => other?,
+                }
                 events::placed(&self.outbox, &mut tx, &order).await?;
                 if !checkouts::placed(&mut tx, &c.id, token, &order.id, payment_id).await? {
                     return Ok(Ending::LostLease);
