@@ -30,18 +30,29 @@ impl EventHandler for Orders {
             return Ok(());
         }
         let order = event.decode::<OrderPlaced>()?.order;
-        let Some(before) = carts::lock(tx, &order.cart_id).await? else {
-            // Not a cart of ours (or one from before this database): nothing to convert.
-            tracing::warn!(cart_id = %order.cart_id, order_id = %order.id, "order placed from an unknown cart");
-            return Ok(());
+        // A plain read and a compare-and-set save, as the cart's own writes do; only when
+        // someone changed the cart in between (PostgreSQL: a concurrent request) is it read
+        // again under its lock, where the save cannot miss.
+        let mut locked = false;
+        let cart = loop {
+            let found =
+                if locked { carts::lock(tx, &order.cart_id).await? } else { carts::find(tx, &order.cart_id).await? };
+            let Some(before) = found else {
+                // Not a cart of ours (or one from before this database): nothing to convert.
+                tracing::warn!(cart_id = %order.cart_id, order_id = %order.id, "order placed from an unknown cart");
+                return Ok(());
+            };
+            if before.status == CartStatus::Converted {
+                return Ok(());
+            }
+            let mut cart = before.clone();
+            cart.mark_converted(order.id.as_str());
+            cart.touch(&runtime::db::now());
+            if carts::save(tx, &before, &cart).await? {
+                break cart;
+            }
+            locked = true;
         };
-        if before.status == CartStatus::Converted {
-            return Ok(());
-        }
-        let mut cart = before.clone();
-        cart.mark_converted(order.id.as_str());
-        cart.touch(&runtime::db::now());
-        carts::save(tx, &before, &cart).await?;
         let converted = CartConverted { cart_id: cart.id.clone(), order_id: order.id.to_string() };
         events::converted(&self.outbox, tx, &converted).await?;
         tracing::info!(cart_id = %cart.id, order_id = %order.id, "cart converted");
