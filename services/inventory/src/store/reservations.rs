@@ -108,35 +108,31 @@ pub async fn insert(tx: &mut Tx, reservation: &Reservation, allocations: &[Alloc
     Ok(())
 }
 
-/// A reservation by id.
+/// A reservation by id, with its allocations (one statement).
 pub async fn find(conn: &mut AnyConnection, id: &ReservationId) -> Result<Option<Stored>, DbError> {
-    let Some(row) = sqlx::query("SELECT reference, status, expires_at FROM reservations WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let status: String = row.try_get("status")?;
     let rows = sqlx::query(
-        "SELECT a.line_no, a.sku, a.location_id, l.code, a.quantity FROM reservation_allocations a
-         JOIN locations l ON l.id = a.location_id WHERE a.reservation_id = $1 ORDER BY a.line_no, a.alloc_no",
+        "SELECT r.reference, r.status, r.expires_at, a.line_no, a.sku, a.location_id, l.code, a.quantity
+         FROM reservations r
+         LEFT JOIN reservation_allocations a ON a.reservation_id = r.id
+         LEFT JOIN locations l ON l.id = a.location_id
+         WHERE r.id = $1 ORDER BY a.line_no, a.alloc_no",
     )
     .bind(id.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    let allocations = rows
-        .iter()
-        .map(|r| {
-            let sku: String = r.try_get("sku")?;
-            Ok(Allocated {
-                line_no: r.try_get("line_no")?,
-                sku: Sku::parse(&sku).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
-                place: Place { location_id: r.try_get("location_id")?, code: r.try_get("code")? },
-                quantity: r.try_get("quantity")?,
-            })
-        })
-        .collect::<Result<Vec<_>, DbError>>()?;
+    let Some(row) = rows.first() else { return Ok(None) };
+    let mut allocations = Vec::with_capacity(rows.len());
+    for r in &rows {
+        // A reservation without allocations comes back as one row of nulls beside it.
+        let Some(sku) = r.try_get::<Option<String>, _>("sku")? else { continue };
+        allocations.push(Allocated {
+            line_no: r.try_get("line_no")?,
+            sku: Sku::parse(&sku).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+            place: Place { location_id: r.try_get("location_id")?, code: r.try_get("code")? },
+            quantity: r.try_get("quantity")?,
+        });
+    }
+    let status: String = row.try_get("status")?;
     let reservation = Reservation {
         id: id.clone(),
         reference: row.try_get("reference")?,
