@@ -10,6 +10,9 @@ use sqlx::{AnyConnection, Row as _};
 use super::{decode_err, sequence, timestamp, unix};
 use crate::domain::Basket;
 
+/// Basket lines written per statement (two parameters each, well under either backend's limit).
+const LINES_PER_INSERT: usize = 500;
+
 /// Stores a basket; `false` when the order is already stored.
 pub async fn insert(tx: &mut Tx, basket: &Basket) -> Result<bool, DbError> {
     let inserted = sqlx::query(
@@ -24,16 +27,17 @@ pub async fn insert(tx: &mut Tx, basket: &Basket) -> Result<bool, DbError> {
     if inserted.rows_affected() == 0 {
         return Ok(false);
     }
-    for (sku, quantity) in &basket.lines {
-        sqlx::query(
-            "INSERT INTO basket_lines (order_id, sku, quantity) VALUES ($1, $2, $3) \
-             ON CONFLICT (order_id, sku) DO UPDATE SET quantity = basket_lines.quantity + excluded.quantity",
-        )
-        .bind(basket.order_id.as_str())
-        .bind(sku.as_str())
-        .bind(*quantity)
-        .execute(&mut **tx)
-        .await?;
+    // The basket is new, and holds each SKU once: its lines go in one statement per
+    // `LINES_PER_INSERT`.
+    for chunk in basket.lines.chunks(LINES_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
+        // Only placeholders are formatted into the text; the values are bound.
+        let sql = format!("INSERT INTO basket_lines (order_id, sku, quantity) VALUES {}", rows.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(basket.order_id.as_str());
+        for (sku, quantity) in chunk {
+            query = query.bind(sku.as_str()).bind(*quantity);
+        }
+        query.execute(&mut **tx).await?;
     }
     let seq = sequence::advance(tx, 1).await?;
     sqlx::query("UPDATE baskets SET seq = $1 WHERE order_id = $2")
