@@ -133,8 +133,9 @@ pub async fn set_price(
 /// to some or back (a SKU never seen there had none).
 ///
 /// Nearly every change (a reservation, a sale) leaves the location on the same side of zero:
-/// that case is one conditional update. Only when it finds nothing to update (a new row, or
-/// a crossing) does a second statement tell which.
+/// that case is one conditional update. When it finds nothing to update, the row is either
+/// new (a first stock record: two statements, as many as the read and upsert this replaced)
+/// or on the other side of zero (a crossing, rare: three).
 pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i64) -> Result<bool, DbError> {
     let now = runtime::db::now();
     let same_side = sqlx::query(
@@ -150,27 +151,28 @@ pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i6
     if same_side.rows_affected() == 1 {
         return Ok(false);
     }
-    // Either the row is new (it had none: a crossing only if it now has some) or it is on the
-    // other side of zero (a crossing). The update tells the two apart.
-    let crossed =
-        sqlx::query("UPDATE availability SET available = $3, updated_at = $4 WHERE sku = $1 AND location = $2")
-            .bind(sku.as_str())
-            .bind(location)
-            .bind(available)
-            .bind(&now)
-            .execute(&mut **tx)
-            .await?;
-    if crossed.rows_affected() == 1 {
-        return Ok(true);
+    let inserted = sqlx::query(
+        "INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (sku, location) DO NOTHING",
+    )
+    .bind(sku.as_str())
+    .bind(location)
+    .bind(available)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        // A location never seen had none.
+        return Ok(available > 0);
     }
-    sqlx::query("INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("UPDATE availability SET available = $3, updated_at = $4 WHERE sku = $1 AND location = $2")
         .bind(sku.as_str())
         .bind(location)
         .bind(available)
         .bind(&now)
         .execute(&mut **tx)
         .await?;
-    Ok(available > 0)
+    Ok(true)
 }
 
 /// The products with these ids, as the index wants them (absent ids are skipped).
