@@ -137,41 +137,22 @@ pub async fn set_price(
 /// new (a first stock record: two statements, as many as the read and upsert this replaced)
 /// or on the other side of zero (a crossing, rare: three).
 pub async fn set_available(tx: &mut Tx, sku: &Sku, location: &str, available: i64) -> Result<bool, DbError> {
+    const SAME_SIDE: &str = "UPDATE availability SET available = $3, updated_at = $4 \
+                             WHERE sku = $1 AND location = $2 AND (available > 0) = ($3 > 0)";
+    const FIRST: &str = "INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (sku, location) DO NOTHING";
+    const CROSSING: &str = "UPDATE availability SET available = $3, updated_at = $4 WHERE sku = $1 AND location = $2";
     let now = runtime::db::now();
-    let same_side = sqlx::query(
-        "UPDATE availability SET available = $3, updated_at = $4 \
-         WHERE sku = $1 AND location = $2 AND (available > 0) = ($3 > 0)",
-    )
-    .bind(sku.as_str())
-    .bind(location)
-    .bind(available)
-    .bind(&now)
-    .execute(&mut **tx)
-    .await?;
-    if same_side.rows_affected() == 1 {
+    // Each statement takes the same row: $1 sku, $2 location, $3 units, $4 when.
+    let row = |sql: &'static str| sqlx::query(sql).bind(sku.as_str()).bind(location).bind(available).bind(now.as_str());
+    if row(SAME_SIDE).execute(&mut **tx).await?.rows_affected() == 1 {
         return Ok(false);
     }
-    let inserted = sqlx::query(
-        "INSERT INTO availability (sku, location, available, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (sku, location) DO NOTHING",
-    )
-    .bind(sku.as_str())
-    .bind(location)
-    .bind(available)
-    .bind(&now)
-    .execute(&mut **tx)
-    .await?;
-    if inserted.rows_affected() == 1 {
+    if row(FIRST).execute(&mut **tx).await?.rows_affected() == 1 {
         // A location never seen had none.
         return Ok(available > 0);
     }
-    sqlx::query("UPDATE availability SET available = $3, updated_at = $4 WHERE sku = $1 AND location = $2")
-        .bind(sku.as_str())
-        .bind(location)
-        .bind(available)
-        .bind(&now)
-        .execute(&mut **tx)
-        .await?;
+    row(CROSSING).execute(&mut **tx).await?;
     Ok(true)
 }
 
