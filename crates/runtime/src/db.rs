@@ -108,6 +108,52 @@ impl From<sqlx::Error> for DbError {
 }
 
 impl DbError {
+    /// A stored value that does not decode into its domain type (a corrupt or foreign row).
+    pub fn decode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        DbError::Query(sqlx::Error::Decode(Box::new(err)))
+    }
+}
+
+/// `$first, $first+1, …`: `count` placeholders, for an `IN (…)` list.
+///
+/// Only placeholders are ever formatted into a statement's text; the values are bound.
+pub fn placeholders(first: usize, count: usize) -> String {
+    let mut text = String::with_capacity(count * 5);
+    for i in first..first + count {
+        if i > first {
+            text.push_str(", ");
+        }
+        text.push('$');
+        text.push_str(&i.to_string());
+    }
+    text
+}
+
+/// The `VALUES` list of a multi-row insert: `rows` tuples, each `$1 … $shared` (values bound
+/// once and shared by every row) followed by `per_row` placeholders of its own, numbered on
+/// from `shared + 1` row after row.
+///
+/// `values(1, 2, 2)` is `($1, $2, $3), ($1, $4, $5)`: bind the shared values first, then each
+/// row's in row order.
+pub fn values(shared: usize, per_row: usize, rows: usize) -> String {
+    let shared_part = placeholders(1, shared);
+    let mut text = String::with_capacity(rows * (shared_part.len() + per_row * 6 + 4));
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        text.push_str(&shared_part);
+        if shared > 0 && per_row > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&placeholders(shared + 1 + row * per_row, per_row));
+        text.push(')');
+    }
+    text
+}
+
+impl DbError {
     /// The problem a request answers with when its database failed: 503 while the database
     /// is unreachable, 409 when a concurrent write won a uniqueness race, else 500. Pure: the
     /// caller logs.
@@ -398,6 +444,21 @@ impl TemporarySqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_number_on_from_the_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(7, 0), "");
+    }
+
+    #[test]
+    fn values_share_the_leading_placeholders_and_number_each_rows_own_on() {
+        assert_eq!(values(1, 2, 2), "($1, $2, $3), ($1, $4, $5)");
+        assert_eq!(values(0, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values(2, 1, 3), "($1, $2, $3), ($1, $2, $4), ($1, $2, $5)");
+        assert_eq!(values(2, 0, 1), "($1, $2)");
+    }
 
     #[test]
     fn timestamps_sort_as_text_and_round_trip() {

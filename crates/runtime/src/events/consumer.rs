@@ -328,11 +328,10 @@ impl<H: EventHandler> Consumer<H> {
         let mut fresh = HashSet::with_capacity(ids.len());
         let now = crate::db::now();
         for chunk in ids.chunks(INBOX_ROWS) {
-            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
             let sql = format!(
-                "INSERT INTO mercato_inbox (consumer, event_id, processed_at) VALUES {}
+                "INSERT INTO mercato_inbox (consumer, processed_at, event_id) VALUES {}
                  ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
-                rows.join(", ")
+                crate::db::values(2, 1, chunk.len())
             );
             // Only placeholders are formatted into the text; the values are bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.name).bind(&now);

@@ -63,17 +63,21 @@ impl Outbox {
             return Ok(());
         }
         let traceparent = RequestContext::current().map(|c| c.trace.to_header());
-        // Only placeholders and ordinals are formatted into the text; the values are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(self.db.backend(), events.len())))
+        let backend = self.db.backend();
+        // Only placeholders are formatted into the text; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(backend, events.len())))
             .bind(crate::db::now())
             .bind(traceparent);
-        for (id, event) in ids.iter().zip(events) {
+        for (ordinal, (id, event)) in ids.iter().zip(events).enumerate() {
             query = query
                 .bind(id)
                 .bind(&event.event_type)
                 .bind(&event.subject)
                 .bind(event.schema_version)
                 .bind(event.data.to_string());
+            if matches!(backend, Backend::Postgres) {
+                query = query.bind(ordinal as i64);
+            }
         }
         query.execute(&mut **tx).await?;
         Ok(())
@@ -107,7 +111,7 @@ impl Outbox {
             schemaversion: row.try_get("schema_version")?,
             traceparent: row.try_get("traceparent")?,
             seq: Some(row.try_get("seq")?),
-            data: serde_json::from_str(&data).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+            data: serde_json::from_str(&data).map_err(DbError::decode)?,
         })
     }
 
@@ -180,31 +184,22 @@ fn new_event_id() -> String {
 /// The insert of `rows` events: `$1` is the time and `$2` the trace, shared by all of them;
 /// each row binds its id, type, subject, schema version and data.
 fn insert_sql(backend: Backend, rows: usize) -> String {
-    const COLUMNS: &str = "event_id, event_type, subject, occurred_at, schema_version, traceparent, data";
-    let values = (0..rows)
-        .map(|row| {
-            let p = 3 + 5 * row;
-            let ordinal = match backend {
-                Backend::Postgres => format!(", {row}"),
-                Backend::Sqlite => String::new(),
-            };
-            format!("(${p}, ${}, ${}, $1, ${}, $2, ${}{ordinal})", p + 1, p + 2, p + 3, p + 4)
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The two shared values (the time and the trace) come first: `db::values` binds them once.
+    const COLUMNS: &str = "occurred_at, traceparent, event_id, event_type, subject, schema_version, data";
     match backend {
         // Sequence values are taken at insert but become visible at commit; holding this lock
         // until commit makes commit order equal `seq` order, so a feed reader that has seen
         // `seq = n` can never later find a smaller one appear. The rows (and their `seq`) exist
         // only once the lock is taken; one statement saves a round trip. The rows are sorted
-        // by their ordinal before `seq` is drawn for each, so `seq` follows the given order.
+        // by their bound ordinal before `seq` is drawn for each, so `seq` follows the given order.
         Backend::Postgres => format!(
             "INSERT INTO mercato_outbox ({COLUMNS}) SELECT {COLUMNS}
-             FROM (SELECT pg_advisory_xact_lock(72432)) AS outbox_lock, (VALUES {values}) AS v ({COLUMNS}, ordinal)
-             ORDER BY ordinal"
+             FROM (SELECT pg_advisory_xact_lock(72432)) AS outbox_lock, (VALUES {}) AS v ({COLUMNS}, ordinal)
+             ORDER BY ordinal",
+            crate::db::values(2, 6, rows)
         ),
         // SQLite has one writer at a time: `seq` follows commit order, and row order.
-        Backend::Sqlite => format!("INSERT INTO mercato_outbox ({COLUMNS}) VALUES {values}"),
+        Backend::Sqlite => format!("INSERT INTO mercato_outbox ({COLUMNS}) VALUES {}", crate::db::values(2, 5, rows)),
     }
 }
 

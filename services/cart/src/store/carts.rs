@@ -11,11 +11,10 @@
 use contracts::cart::{CartId, CartLine, CartStatus};
 use contracts::ids::{CustomerId, Sku};
 use contracts::money::Currency;
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, values};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::decode_err;
 use crate::domain::CartState;
 
 fn status(text: &str) -> Result<CartStatus, DbError> {
@@ -23,12 +22,12 @@ fn status(text: &str) -> Result<CartStatus, DbError> {
         "active" => Ok(CartStatus::Active),
         "merged" => Ok(CartStatus::Merged),
         "converted" => Ok(CartStatus::Converted),
-        other => Err(decode_err(std::io::Error::other(format!("unknown cart status `{other}`")))),
+        other => Err(DbError::decode(std::io::Error::other(format!("unknown cart status `{other}`")))),
     }
 }
 
 fn cart_id(text: &str) -> Result<CartId, DbError> {
-    CartId::parse(text).map_err(decode_err)
+    CartId::parse(text).map_err(DbError::decode)
 }
 
 /// The cart of the first row of a cart-with-lines query (every row repeats it).
@@ -38,13 +37,13 @@ fn cart(row: &AnyRow) -> Result<CartState, DbError> {
         id: cart_id(&row.try_get::<String, _>("id")?)?,
         customer_id: row
             .try_get::<Option<String>, _>("customer_id")?
-            .map(|c| CustomerId::parse(&c).map_err(decode_err))
+            .map(|c| CustomerId::parse(&c).map_err(DbError::decode))
             .transpose()?,
         status: status(&row.try_get::<String, _>("status")?)?,
-        currency: Currency::parse(&row.try_get::<String, _>("currency")?).map_err(decode_err)?,
+        currency: Currency::parse(&row.try_get::<String, _>("currency")?).map_err(DbError::decode)?,
         country: row.try_get("country")?,
         shipping_method: row.try_get("shipping_method")?,
-        coupon_codes: serde_json::from_str(&coupon_codes).map_err(decode_err)?,
+        coupon_codes: serde_json::from_str(&coupon_codes).map_err(DbError::decode)?,
         lines: Vec::new(),
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
@@ -71,7 +70,7 @@ pub async fn find(conn: &mut AnyConnection, id: &CartId) -> Result<Option<CartSt
         let sku: Option<String> = row.try_get("sku")?;
         let quantity: Option<i64> = row.try_get("quantity")?;
         if let (Some(sku), Some(quantity)) = (sku, quantity) {
-            found.lines.push(CartLine { sku: Sku::parse(&sku).map_err(decode_err)?, quantity });
+            found.lines.push(CartLine { sku: Sku::parse(&sku).map_err(DbError::decode)?, quantity });
         }
     }
     Ok(Some(found))
@@ -177,19 +176,16 @@ fn coupons(cart: &CartState) -> String {
     serde_json::to_string(&cart.coupon_codes).unwrap_or_else(|_| "[]".into())
 }
 
-/// `lines` in one statement (at most 100 lines: 400 parameters), the first at `position`.
+/// `lines` in one statement (at most 100 lines: 301 parameters), the first at `position`.
 async fn insert_lines(tx: &mut Tx, cart: &CartId, lines: &[CartLine], position: usize) -> Result<(), DbError> {
     if lines.is_empty() {
         return Ok(());
     }
-    let values = (0..lines.len())
-        .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("INSERT INTO cart_lines (cart_id, sku, quantity, position) VALUES {values}");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let sql = format!("INSERT INTO cart_lines (cart_id, sku, quantity, position) VALUES {}", values(1, 3, lines.len()));
+    // Only placeholders are formatted into the text; the values are bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(cart.as_str());
     for (offset, line) in lines.iter().enumerate() {
-        query = query.bind(cart.as_str()).bind(line.sku.as_str()).bind(line.quantity).bind((position + offset) as i64);
+        query = query.bind(line.sku.as_str()).bind(line.quantity).bind((position + offset) as i64);
     }
     query.execute(&mut **tx).await?;
     Ok(())

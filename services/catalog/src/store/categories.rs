@@ -12,7 +12,7 @@ fn category(row: &AnyRow) -> Result<Category, DbError> {
     let id: String = row.try_get("id")?;
     let parent: Option<String> = row.try_get("parent_id")?;
     Ok(Category {
-        id: CategoryId::parse(&id).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        id: CategoryId::parse(&id).map_err(DbError::decode)?,
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         parent: parent.and_then(|p| CategoryId::parse(&p).ok()),

@@ -2,8 +2,3 @@
 
 pub mod categories;
 pub mod products;
-
-/// `$start, $start+1, …` for an `IN (…)` list of `n` values.
-fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}

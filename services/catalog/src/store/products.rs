@@ -4,19 +4,14 @@ use std::collections::HashMap;
 
 use contracts::catalog::{CategorySummary, Media, Product, ProductStatus, Variant};
 use contracts::ids::{CategoryId, ProductId, Sku, VariantId};
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, placeholders};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::placeholders;
 use crate::domain::{ValidProduct, ValidVariant};
 
 const PRODUCT_COLUMNS: &str = "p.id, p.slug, p.name, p.description, p.brand, p.category_id, p.attributes, p.media, p.status, \
      p.version, p.created_at, p.updated_at, c.slug AS category_slug, c.name AS category_name";
-
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
 
 fn status_text(status: ProductStatus) -> &'static str {
     match status {
@@ -30,7 +25,7 @@ fn product_without_variants(row: &AnyRow) -> Result<Product, DbError> {
     let category_id: Option<String> = row.try_get("category_id")?;
     let category = match category_id {
         Some(cid) => Some(CategorySummary {
-            id: CategoryId::parse(&cid).map_err(decode_err)?,
+            id: CategoryId::parse(&cid).map_err(DbError::decode)?,
             slug: row.try_get("category_slug")?,
             name: row.try_get("category_name")?,
         }),
@@ -40,14 +35,14 @@ fn product_without_variants(row: &AnyRow) -> Result<Product, DbError> {
     let media: String = row.try_get("media")?;
     let status: String = row.try_get("status")?;
     Ok(Product {
-        id: ProductId::parse(&id).map_err(decode_err)?,
+        id: ProductId::parse(&id).map_err(DbError::decode)?,
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         brand: row.try_get("brand")?,
         category,
-        attributes: serde_json::from_str(&attributes).map_err(decode_err)?,
-        media: serde_json::from_str::<Vec<Media>>(&media).map_err(decode_err)?,
+        attributes: serde_json::from_str(&attributes).map_err(DbError::decode)?,
+        media: serde_json::from_str::<Vec<Media>>(&media).map_err(DbError::decode)?,
         variants: Vec::new(),
         status: if status == "archived" { ProductStatus::Archived } else { ProductStatus::Active },
         version: row.try_get("version")?,
@@ -63,10 +58,10 @@ fn variant(row: &AnyRow) -> Result<(String, Variant), DbError> {
     Ok((
         row.try_get("product_id")?,
         Variant {
-            id: VariantId::parse(&id).map_err(decode_err)?,
-            sku: Sku::parse(&sku).map_err(decode_err)?,
+            id: VariantId::parse(&id).map_err(DbError::decode)?,
+            sku: Sku::parse(&sku).map_err(DbError::decode)?,
             name: row.try_get("name")?,
-            attributes: serde_json::from_str(&attributes).map_err(decode_err)?,
+            attributes: serde_json::from_str(&attributes).map_err(DbError::decode)?,
         },
     ))
 }

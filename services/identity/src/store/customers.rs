@@ -11,7 +11,7 @@ use crate::domain::Email;
 fn customer(row: &AnyRow) -> Result<Customer, DbError> {
     let id: String = row.try_get("id")?;
     Ok(Customer {
-        id: CustomerId::parse(&id).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        id: CustomerId::parse(&id).map_err(DbError::decode)?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         customer_group: row.try_get("customer_group")?,

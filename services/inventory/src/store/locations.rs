@@ -19,7 +19,7 @@ fn location(row: &AnyRow) -> Result<Location, DbError> {
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     Ok(Location {
-        id: LocationId::parse(&id).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        id: LocationId::parse(&id).map_err(DbError::decode)?,
         code: row.try_get("code")?,
         name: row.try_get("name")?,
         kind: if kind == "store" { LocationKind::Store } else { LocationKind::Warehouse },

@@ -86,16 +86,10 @@ pub async fn insert(tx: &mut Tx, reservation: &Reservation, allocations: &[Alloc
         .map(|(i, a)| (allocations[..i].iter().filter(|b| b.line_no == a.line_no).count() as i64, a))
         .collect();
     for chunk in numbered.chunks(ALLOCATIONS_PER_STATEMENT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = 2 + 5 * i;
-                format!("($1, ${p}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO reservation_allocations (reservation_id, line_no, alloc_no, sku, location_id, quantity)
              VALUES {}",
-            rows.join(", ")
+            runtime::db::values(1, 5, chunk.len())
         );
         // Only placeholders are formatted into the text; the values are bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reservation.id.as_str());
@@ -127,7 +121,7 @@ pub async fn find(conn: &mut AnyConnection, id: &ReservationId) -> Result<Option
         let Some(sku) = r.try_get::<Option<String>, _>("sku")? else { continue };
         allocations.push(Allocated {
             line_no: r.try_get("line_no")?,
-            sku: Sku::parse(&sku).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+            sku: Sku::parse(&sku).map_err(DbError::decode)?,
             place: Place { location_id: r.try_get("location_id")?, code: r.try_get("code")? },
             quantity: r.try_get("quantity")?,
         });
@@ -175,7 +169,7 @@ pub async fn lapsed(conn: &mut AnyConnection, now: &str, limit: i64) -> Result<V
     rows.iter()
         .map(|r| {
             let id: String = r.try_get("id")?;
-            ReservationId::parse(&id).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))
+            ReservationId::parse(&id).map_err(DbError::decode)
         })
         .collect()
 }

@@ -4,11 +4,10 @@ use std::collections::HashMap;
 
 use contracts::ids::Sku;
 use contracts::inventory::{Availability, LocationAvailability, StockLevel};
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, placeholders};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::placeholders;
 use crate::domain::{Candidate, OnHand, available};
 
 fn level(row: &AnyRow) -> Result<StockLevel, DbError> {
@@ -16,7 +15,7 @@ fn level(row: &AnyRow) -> Result<StockLevel, DbError> {
     let on_hand: i64 = row.try_get("on_hand")?;
     let reserved: i64 = row.try_get("reserved")?;
     Ok(StockLevel {
-        sku: Sku::parse(&sku).map_err(|e| DbError::Query(sqlx::Error::Decode(Box::new(e))))?,
+        sku: Sku::parse(&sku).map_err(DbError::decode)?,
         location: row.try_get("code")?,
         on_hand,
         reserved,

@@ -14,10 +14,6 @@ pub mod webhooks;
 
 use runtime::db::DbError;
 
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
-
 /// A stored value this code did not write.
 #[derive(Debug, thiserror::Error)]
 #[error("unexpected stored {what} `{value}`")]
@@ -27,7 +23,7 @@ struct Unexpected {
 }
 
 fn unexpected(what: &'static str, value: &str) -> DbError {
-    decode_err(Unexpected { what, value: value.to_owned() })
+    DbError::decode(Unexpected { what, value: value.to_owned() })
 }
 
 fn id<T>(text: &str, parse: impl Fn(&str) -> Result<T, contracts::ids::InvalidId>) -> Result<T, DbError> {

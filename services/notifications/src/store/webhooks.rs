@@ -6,7 +6,7 @@ use runtime::settings::Secret;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, id};
+use super::id;
 
 const COLUMNS: &str = "id, url, event_types, description, enabled, created_at, updated_at";
 
@@ -15,7 +15,7 @@ fn decode(row: &AnyRow) -> Result<Webhook, DbError> {
     Ok(Webhook {
         id: id(&row.try_get::<String, _>("id")?, WebhookId::parse)?,
         url: row.try_get("url")?,
-        event_types: serde_json::from_str(&event_types).map_err(decode_err)?,
+        event_types: serde_json::from_str(&event_types).map_err(DbError::decode)?,
         description: row.try_get("description")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
         created_at: row.try_get("created_at")?,

@@ -5,10 +5,6 @@ pub mod orders;
 
 use runtime::db::DbError;
 
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
-
 /// A stored value this code did not write.
 #[derive(Debug, thiserror::Error)]
 #[error("unexpected stored {what} `{value}`")]
@@ -18,11 +14,11 @@ struct Unexpected {
 }
 
 fn unexpected(what: &'static str, value: &str) -> DbError {
-    decode_err(Unexpected { what, value: value.to_owned() })
+    DbError::decode(Unexpected { what, value: value.to_owned() })
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DbError> {
-    serde_json::from_str(text).map_err(decode_err)
+    serde_json::from_str(text).map_err(DbError::decode)
 }
 
 fn id<T>(text: &str, parse: impl Fn(&str) -> Result<T, contracts::ids::InvalidId>) -> Result<T, DbError> {

@@ -5,10 +5,6 @@ pub mod psp;
 
 use runtime::db::DbError;
 
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
-
 /// A stored value this code did not write.
 #[derive(Debug, thiserror::Error)]
 #[error("unexpected stored {what} `{value}`")]
@@ -18,5 +14,5 @@ struct Unexpected {
 }
 
 fn unexpected(what: &'static str, value: &str) -> DbError {
-    decode_err(Unexpected { what, value: value.to_owned() })
+    DbError::decode(Unexpected { what, value: value.to_owned() })
 }

@@ -7,7 +7,7 @@ use runtime::db::{DbError, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, unexpected};
+use super::unexpected;
 use crate::domain::AuthorizationOutcome;
 
 const COLUMNS: &str = "id, reference, amount, currency, status, card_brand, card_last4, card_exp_month, card_exp_year, \
@@ -43,11 +43,11 @@ pub struct Stored {
 fn stored(row: &AnyRow) -> Result<Stored, DbError> {
     let id: String = row.try_get("id")?;
     let currency: String = row.try_get("currency")?;
-    let currency = Currency::parse(&currency).map_err(decode_err)?;
+    let currency = Currency::parse(&currency).map_err(DbError::decode)?;
     let status: String = row.try_get("status")?;
     let brand: String = row.try_get("card_brand")?;
     let payment = Payment {
-        id: PaymentId::parse(&id).map_err(decode_err)?,
+        id: PaymentId::parse(&id).map_err(DbError::decode)?,
         reference: row.try_get("reference")?,
         amount: Money::new(row.try_get("amount")?, currency),
         status: STATUSES.into_iter().find(|s| s.as_str() == status).ok_or_else(|| unexpected("status", &status))?,

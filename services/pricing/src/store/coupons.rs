@@ -5,7 +5,6 @@ use runtime::db::{DbError, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::decode_err;
 use crate::domain::ValidCoupon;
 
 const COLUMNS: &str = "code, promotion_id, usage_limit, used, valid_from, valid_to, created_at";
@@ -13,7 +12,7 @@ const COLUMNS: &str = "code, promotion_id, usage_limit, used, valid_from, valid_
 fn coupon(row: &AnyRow) -> Result<Coupon, DbError> {
     Ok(Coupon {
         code: row.try_get("code")?,
-        promotion_id: PromotionId::parse(&row.try_get::<String, _>("promotion_id")?).map_err(decode_err)?,
+        promotion_id: PromotionId::parse(&row.try_get::<String, _>("promotion_id")?).map_err(DbError::decode)?,
         usage_limit: row.try_get("usage_limit")?,
         used: row.try_get("used")?,
         valid_from: row.try_get("valid_from")?,

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use contracts::ids::Sku;
 use contracts::money::Currency;
 use contracts::pricing::{Price, PriceList, PriceListId, Tier};
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, placeholders};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{currency, decode_err, from_json, placeholders, to_json};
+use super::{currency, from_json, to_json};
 use crate::domain::ValidPriceList;
 use crate::domain::quote::Candidate;
 
@@ -17,7 +17,7 @@ const COLUMNS: &str = "id, name, currency, customer_group, priority, valid_from,
 
 fn price_list(row: &AnyRow) -> Result<PriceList, DbError> {
     Ok(PriceList {
-        id: PriceListId::parse(&row.try_get::<String, _>("id")?).map_err(decode_err)?,
+        id: PriceListId::parse(&row.try_get::<String, _>("id")?).map_err(DbError::decode)?,
         name: row.try_get("name")?,
         currency: currency(&row.try_get::<String, _>("currency")?)?,
         customer_group: row.try_get("customer_group")?,
@@ -122,7 +122,7 @@ pub async fn candidates(
                 categories.insert(sku.clone(), category);
             }
             Ok(Candidate {
-                price_list_id: PriceListId::parse(&row.try_get::<String, _>("id")?).map_err(decode_err)?,
+                price_list_id: PriceListId::parse(&row.try_get::<String, _>("id")?).map_err(DbError::decode)?,
                 customer_group: row.try_get("customer_group")?,
                 priority: row.try_get("priority")?,
                 valid_from: row.try_get("valid_from")?,

@@ -5,7 +5,7 @@ use runtime::db::{DbError, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, from_json, to_json};
+use super::{from_json, to_json};
 use crate::domain::ValidPromotion;
 
 const COLUMNS: &str = "id, name, kind, value, target, starts_at, ends_at, coupon_required, created_at";
@@ -18,7 +18,7 @@ fn promotion(row: &AnyRow) -> Result<Promotion, DbError> {
     let kind: String = row.try_get("kind")?;
     let target: Option<String> = row.try_get("target")?;
     Ok(Promotion {
-        id: PromotionId::parse(&row.try_get::<String, _>("id")?).map_err(decode_err)?,
+        id: PromotionId::parse(&row.try_get::<String, _>("id")?).map_err(DbError::decode)?,
         name: row.try_get("name")?,
         kind: from_json(&format!("\"{kind}\""))?,
         value: from_json(&row.try_get::<String, _>("value")?)?,

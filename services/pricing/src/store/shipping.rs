@@ -6,7 +6,7 @@ use runtime::db::{DbError, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{currency, decode_err, from_json, to_json};
+use super::{currency, from_json, to_json};
 use crate::domain::ValidShippingRate;
 
 const COLUMNS: &str = "id, method, countries, currency, amount, free_over, created_at";
@@ -15,7 +15,7 @@ fn rate(row: &AnyRow) -> Result<ShippingRate, DbError> {
     let currency = currency(&row.try_get::<String, _>("currency")?)?;
     let free_over: Option<i64> = row.try_get("free_over")?;
     Ok(ShippingRate {
-        id: ShippingRateId::parse(&row.try_get::<String, _>("id")?).map_err(decode_err)?,
+        id: ShippingRateId::parse(&row.try_get::<String, _>("id")?).map_err(DbError::decode)?,
         method: row.try_get("method")?,
         countries: from_json(&row.try_get::<String, _>("countries")?)?,
         amount: Money::new(row.try_get("amount")?, currency),

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use contracts::ids::{CustomerId, OrderId, Sku};
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, values};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, sequence, timestamp, unix};
+use super::{sequence, timestamp, unix};
 use crate::domain::Basket;
 
 /// Basket lines written per statement (two parameters each, well under either backend's limit).
@@ -30,9 +30,8 @@ pub async fn insert(tx: &mut Tx, basket: &Basket) -> Result<bool, DbError> {
     // The basket is new, and holds each SKU once: its lines go in one statement per
     // `LINES_PER_INSERT`.
     for chunk in basket.lines.chunks(LINES_PER_INSERT) {
-        let rows: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
         // Only placeholders are formatted into the text; the values are bound.
-        let sql = format!("INSERT INTO basket_lines (order_id, sku, quantity) VALUES {}", rows.join(", "));
+        let sql = format!("INSERT INTO basket_lines (order_id, sku, quantity) VALUES {}", values(1, 2, chunk.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(basket.order_id.as_str());
         for (sku, quantity) in chunk {
             query = query.bind(sku.as_str()).bind(*quantity);
@@ -50,12 +49,12 @@ pub async fn insert(tx: &mut Tx, basket: &Basket) -> Result<bool, DbError> {
 
 fn basket(row: &AnyRow) -> Result<Basket, DbError> {
     Ok(Basket {
-        order_id: OrderId::parse(&row.try_get::<String, _>("order_id")?).map_err(decode_err)?,
+        order_id: OrderId::parse(&row.try_get::<String, _>("order_id")?).map_err(DbError::decode)?,
         customer_id: row
             .try_get::<Option<String>, _>("customer_id")?
             .map(|c| CustomerId::parse(&c))
             .transpose()
-            .map_err(decode_err)?,
+            .map_err(DbError::decode)?,
         placed_at: unix(&row.try_get::<String, _>("placed_at")?)?,
         lines: Vec::new(),
     })
@@ -78,7 +77,7 @@ async fn with_lines(
     }
     for row in query.fetch_all(&mut *conn).await? {
         if let Some(&i) = index.get(&row.try_get::<String, _>("order_id")?) {
-            let sku = Sku::parse(&row.try_get::<String, _>("sku")?).map_err(decode_err)?;
+            let sku = Sku::parse(&row.try_get::<String, _>("sku")?).map_err(DbError::decode)?;
             baskets[i].lines.push((sku, row.try_get("quantity")?));
         }
     }

@@ -11,14 +11,10 @@ pub mod views;
 
 use runtime::db::DbError;
 
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
-
 /// A stored timestamp as unix seconds.
 fn unix(text: &str) -> Result<i64, DbError> {
     runtime::db::parse_timestamp(text).map(|t| t.unix_timestamp()).ok_or_else(|| {
-        decode_err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad timestamp {text:?}")))
+        DbError::decode(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad timestamp {text:?}")))
     })
 }
 

@@ -7,7 +7,7 @@ use contracts::ids::{ProductId, Sku};
 use runtime::db::{DbError, Tx};
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, sequence};
+use super::sequence;
 use crate::domain::ProductRecord;
 
 /// Writes catalog's snapshot of a product and its SKUs, unless a newer version is already
@@ -74,12 +74,12 @@ pub async fn changed(conn: &mut AnyConnection, after: i64, through: i64) -> Resu
         let attributes: String = row.try_get("attributes")?;
         index.insert(id.clone(), products.len());
         products.push(ProductRecord {
-            id: ProductId::parse(&id).map_err(decode_err)?,
+            id: ProductId::parse(&id).map_err(DbError::decode)?,
             slug: row.try_get("slug")?,
             name: row.try_get("name")?,
             description: row.try_get("description")?,
             category: row.try_get("category")?,
-            attributes: serde_json::from_str(&attributes).map_err(decode_err)?,
+            attributes: serde_json::from_str(&attributes).map_err(DbError::decode)?,
             skus: Vec::new(),
             archived: row.try_get::<i64, _>("archived")? != 0,
             version: row.try_get("version")?,
@@ -99,7 +99,7 @@ pub async fn changed(conn: &mut AnyConnection, after: i64, through: i64) -> Resu
     for row in skus {
         let product: String = row.try_get("product_id")?;
         if let Some(&i) = index.get(&product) {
-            products[i].skus.push(Sku::parse(&row.try_get::<String, _>("sku")?).map_err(decode_err)?);
+            products[i].skus.push(Sku::parse(&row.try_get::<String, _>("sku")?).map_err(DbError::decode)?);
         }
     }
     Ok(products)

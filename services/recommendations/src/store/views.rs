@@ -5,7 +5,7 @@ use contracts::ids::{CustomerId, ProductId};
 use runtime::db::{DbError, Tx};
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, sequence, timestamp, unix};
+use super::{sequence, timestamp, unix};
 use crate::domain::{View, Visitor};
 
 /// Rows per `INSERT` statement.
@@ -19,15 +19,9 @@ pub async fn insert(tx: &mut Tx, views: &[View]) -> Result<(), DbError> {
     let last = sequence::advance(tx, views.len() as i64).await?;
     let mut seq = last - views.len() as i64 + 1;
     for chunk in views.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 5;
-                format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO views (seq, visitor, customer_id, product_id, viewed_at) VALUES {}",
-            values.join(", ")
+            runtime::db::values(0, 5, chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for view in chunk {
@@ -59,13 +53,13 @@ pub async fn changed(conn: &mut AnyConnection, after: i64, through: i64, since: 
         .map(|row| {
             Ok(View {
                 visitor: Visitor::parse(&row.try_get::<String, _>("visitor")?)
-                    .map_err(|e| decode_err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
+                    .map_err(|e| DbError::decode(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
                 customer_id: row
                     .try_get::<Option<String>, _>("customer_id")?
                     .map(|c| CustomerId::parse(&c))
                     .transpose()
-                    .map_err(decode_err)?,
-                product_id: ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(decode_err)?,
+                    .map_err(DbError::decode)?,
+                product_id: ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(DbError::decode)?,
                 at: unix(&row.try_get::<String, _>("viewed_at")?)?,
             })
         })

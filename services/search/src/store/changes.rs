@@ -10,8 +10,6 @@ use contracts::ids::ProductId;
 use runtime::db::{DbError, Tx};
 use sqlx::{AnyConnection, Row as _};
 
-use super::decode_err;
-
 /// The advisory lock that orders change-log commits (the runtime's outbox uses 72432).
 const CHANGES_LOCK: i64 = 72441;
 
@@ -57,7 +55,7 @@ pub async fn after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec
         .map(|row| {
             Ok(Change {
                 seq: row.try_get("seq")?,
-                product_id: ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(decode_err)?,
+                product_id: ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(DbError::decode)?,
                 changed_at: row.try_get("changed_at")?,
             })
         })

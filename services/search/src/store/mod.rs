@@ -5,14 +5,3 @@
 
 pub mod changes;
 pub mod products;
-
-use runtime::db::DbError;
-
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> DbError {
-    DbError::Query(sqlx::Error::Decode(Box::new(e)))
-}
-
-/// `$first, $first+1, …` for `count` values of an `IN (…)` list.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}

@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use contracts::ids::{PriceListId, ProductId, Sku};
 use contracts::money::Currency;
 use contracts::search::HitCategory;
-use runtime::db::{DbError, Tx};
+use runtime::db::{DbError, Tx, placeholders};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
-use super::{decode_err, placeholders};
 use crate::domain::{IndexedProduct, IndexedVariant};
 
 /// Most ids in one `IN (…)` list.
@@ -64,7 +63,7 @@ pub async fn upsert(tx: &mut Tx, product: &IndexedProduct) -> Result<Vec<Product
             query = query.bind(*sku);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            let previous = ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(decode_err)?;
+            let previous = ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(DbError::decode)?;
             if !changed.contains(&previous) {
                 changed.push(previous);
             }
@@ -92,7 +91,7 @@ pub async fn upsert(tx: &mut Tx, product: &IndexedProduct) -> Result<Vec<Product
 pub async fn product_of(tx: &mut Tx, sku: &Sku) -> Result<Option<ProductId>, DbError> {
     let row =
         sqlx::query("SELECT product_id FROM skus WHERE sku = $1").bind(sku.as_str()).fetch_optional(&mut **tx).await?;
-    row.map(|r| ProductId::parse(&r.try_get::<String, _>("product_id")?).map_err(decode_err)).transpose()
+    row.map(|r| ProductId::parse(&r.try_get::<String, _>("product_id")?).map_err(DbError::decode)).transpose()
 }
 
 /// Sets the unit price of `sku` in a price list; `None` removes it.
@@ -208,11 +207,11 @@ fn bind_all<'q>(sql: String, ids: Option<&[&'q str]>) -> sqlx::query::Query<'q, 
 }
 
 fn product_id(row: &AnyRow) -> Result<ProductId, DbError> {
-    ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(decode_err)
+    ProductId::parse(&row.try_get::<String, _>("product_id")?).map_err(DbError::decode)
 }
 
 fn attributes(row: &AnyRow) -> Result<BTreeMap<String, String>, DbError> {
-    serde_json::from_str(&row.try_get::<String, _>("attributes")?).map_err(decode_err)
+    serde_json::from_str(&row.try_get::<String, _>("attributes")?).map_err(DbError::decode)
 }
 
 /// Products (all, or those with `ids`) with their SKUs, lowest price per currency and stock.
@@ -257,7 +256,7 @@ async fn read(conn: &mut AnyConnection, ids: Option<&[&str]>) -> Result<Vec<Inde
     for row in bind_all(sql, ids).fetch_all(&mut *conn).await? {
         if let Some(i) = product(&row)? {
             products[i].variants.push(IndexedVariant {
-                sku: Sku::parse(&row.try_get::<String, _>("sku")?).map_err(decode_err)?,
+                sku: Sku::parse(&row.try_get::<String, _>("sku")?).map_err(DbError::decode)?,
                 name: row.try_get("name")?,
                 attributes: attributes(&row)?,
             });
@@ -271,7 +270,7 @@ async fn read(conn: &mut AnyConnection, ids: Option<&[&str]>) -> Result<Vec<Inde
     );
     for row in bind_all(sql, ids).fetch_all(&mut *conn).await? {
         if let Some(i) = product(&row)? {
-            let currency = Currency::parse(&row.try_get::<String, _>("currency")?).map_err(decode_err)?;
+            let currency = Currency::parse(&row.try_get::<String, _>("currency")?).map_err(DbError::decode)?;
             products[i].prices.insert(currency, row.try_get("amount")?);
         }
     }
