@@ -151,50 +151,57 @@ pub fn record(order: &mut Order, now: &str, event: &str, note: impl Into<String>
     order.version += 1;
 }
 
+/// An order of 19.99 EUR for `checkout_id`, as the saga places it; for tests.
+#[cfg(test)]
+pub(crate) fn example(checkout_id: &CheckoutId) -> Order {
+    use contracts::money::{Currency, Money};
+
+    let zero = Money::new(0, Currency::Eur);
+    let quote = Quote {
+        currency: Currency::Eur,
+        lines: vec![],
+        subtotal: zero,
+        discount_total: zero,
+        shipping: None,
+        tax_total: zero,
+        total: Money::new(1999, Currency::Eur),
+        tax_inclusive: true,
+        applied_promotions: vec![],
+        rejected_coupons: vec![],
+        unpriced_skus: vec![],
+        signature: String::new(),
+    };
+    let address = Address {
+        name: "A".into(),
+        line1: "B".into(),
+        line2: None,
+        postal_code: "1".into(),
+        city: "C".into(),
+        country: "DE".into(),
+    };
+    place(
+        &Placement {
+            checkout_id,
+            cart_id: &CartId::generate(),
+            customer_id: None,
+            email: "a@b.c",
+            quote: &quote,
+            coupon_codes: &[],
+            shipping_address: &address,
+            reservation_id: &ReservationId::generate(),
+            payment_id: &PaymentId::generate(),
+        },
+        OrderId::generate(),
+        "2026-01-01T00:00:00Z",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use contracts::money::{Currency, Money};
 
     fn order(status: OrderStatus, payment: PaymentStatus) -> Order {
-        let zero = Money::new(0, Currency::Eur);
-        let quote = Quote {
-            currency: Currency::Eur,
-            lines: vec![],
-            subtotal: zero,
-            discount_total: zero,
-            shipping: None,
-            tax_total: zero,
-            total: Money::new(1999, Currency::Eur),
-            tax_inclusive: true,
-            applied_promotions: vec![],
-            rejected_coupons: vec![],
-            unpriced_skus: vec![],
-            signature: String::new(),
-        };
-        let address = Address {
-            name: "A".into(),
-            line1: "B".into(),
-            line2: None,
-            postal_code: "1".into(),
-            city: "C".into(),
-            country: "DE".into(),
-        };
-        let mut o = place(
-            &Placement {
-                checkout_id: &CheckoutId::generate(),
-                cart_id: &CartId::generate(),
-                customer_id: None,
-                email: "a@b.c",
-                quote: &quote,
-                coupon_codes: &[],
-                shipping_address: &address,
-                reservation_id: &ReservationId::generate(),
-                payment_id: &PaymentId::generate(),
-            },
-            OrderId::generate(),
-            "2026-01-01T00:00:00Z",
-        );
+        let mut o = example(&CheckoutId::generate());
         o.status = status;
         o.payment_status = payment;
         o

@@ -97,3 +97,35 @@ pub async fn list(
     .await?;
     rows.iter().map(|r| json(&r.try_get::<String, _>("data")?)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use runtime::db::Db;
+    use runtime::testing::TestDatabase;
+
+    use super::*;
+    use crate::domain::order::example;
+
+    /// The saga counts on this: a driver that lost a checkout to one which placed its order
+    /// finds its own insert refused, and stops (`Ending::LostLease`) instead of placing twice.
+    #[tokio::test]
+    async fn a_second_order_for_one_checkout_is_refused_as_a_unique_violation() {
+        let database = TestDatabase::new("orders").await;
+        let db = Db::connect(&database.url, 2, &crate::MIGRATIONS).await.expect("orders database");
+        let checkout = CheckoutId::generate();
+        let first = example(&checkout);
+        let mut tx = db.begin().await.expect("begin");
+        insert(&mut tx, &first).await.expect("the first order");
+        tx.commit().await.expect("commit");
+
+        let second = example(&checkout);
+        let mut tx = db.begin().await.expect("begin");
+        let refused = insert(&mut tx, &second).await.expect_err("a second order for the checkout");
+        assert!(refused.is_unique_violation(), "{refused:?}");
+        drop(tx);
+
+        let mut conn = db.acquire().await.expect("connection");
+        let found = find_by_checkout(&mut conn, &checkout).await.expect("read").expect("the first order");
+        assert_eq!(found.id, first.id);
+    }
+}
