@@ -5,61 +5,20 @@
 //! Integers are `BIGINT`/`INTEGER` (always `i64` in Rust), timestamps are RFC 3339 text,
 //! JSON documents are text.
 
-use std::ops::{Deref, DerefMut};
+mod connection;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnection;
-use sqlx::{AnyConnection, AnyPool, Connection as _, Executor as _};
+use sqlx::{AnyPool, Connection as _, Executor as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// A connection or transaction holding, on SQLite, this process's turn to write (see
-/// [`Db::begin`]) until it is dropped; statements run on it as on a connection (`&mut *tx`).
-pub struct Turned<C> {
-    conn: C,
-    turn: Option<OwnedMutexGuard<()>>,
-}
-
-/// A write transaction on a service's database.
-pub type Tx = Turned<sqlx::Transaction<'static, sqlx::Any>>;
-
-/// A connection for writes outside a transaction, each statement committing by itself.
-pub type Write = Turned<PoolConnection<sqlx::Any>>;
-
-impl Tx {
-    /// Commits.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.conn.commit().await
-    }
-
-    /// Rolls back (dropping the transaction does too, a little later).
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.conn.rollback().await
-    }
-}
-
-impl<C: DerefMut<Target = AnyConnection>> Deref for Turned<C> {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        &self.conn
-    }
-}
-
-impl<C: DerefMut<Target = AnyConnection>> DerefMut for Turned<C> {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
-    }
-}
-
-impl<C> std::fmt::Debug for Turned<C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Turned").field("holds_turn", &self.turn.is_some()).finish_non_exhaustive()
-    }
-}
+use connection::{ACQUIRE_TIMEOUT, Kept};
+pub use connection::{Conn, Tx, Write};
 
 /// Which database engine is behind a [`Db`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +171,9 @@ pub struct Db {
     /// served and woken the moment the turn is free; only other processes (replicas) still
     /// meet SQLite's busy wait.
     write_turn: Arc<Mutex<()>>,
+    /// SQLite's connections between uses (`connection`'s documentation says why); `None` on
+    /// PostgreSQL.
+    kept: Option<Arc<Kept>>,
 }
 
 /// How long a pooled connection may sit idle and still be handed out without a ping.
@@ -242,7 +204,7 @@ impl Db {
         let options: AnyConnectOptions = url.parse().map_err(|_| DbError::Url)?;
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // sqlx pings every idle connection it hands out: a round trip to PostgreSQL (or to
             // SQLite's worker thread) per acquire. A connection used within the last second is
             // alive; only one idle for longer (a server restart may have cut it) is pinged.
@@ -269,7 +231,8 @@ impl Db {
             });
         }
         let pool = pool_options.connect_with(options).await?;
-        let db = Db { pool, backend, write_turn: Arc::new(Mutex::new(())) };
+        let kept = (backend == Backend::Sqlite).then(|| Arc::new(Kept::new(max_connections.max(1))));
+        let db = Db { pool, backend, write_turn: Arc::new(Mutex::new(())), kept };
         db.migrate(migrations).await?;
         Ok(db)
     }
@@ -293,7 +256,7 @@ impl Db {
                     tx.execute(statement).await?;
                 }
                 tx.commit().await?;
-                migrator.run(&self.pool).await?;
+                migrator.run(&mut *self.acquire().await?).await?;
                 Ok::<_, DbError>(())
             }
             .await;
@@ -313,13 +276,13 @@ impl Db {
     /// instead of failing midway. A task must not begin a second transaction while it holds
     /// one: on SQLite that waits for itself (and fails after 10 s).
     pub async fn begin(&self) -> Result<Tx, DbError> {
-        Ok(match self.backend {
+        match self.backend {
             Backend::Sqlite => {
                 let turn = self.turn().await?;
-                Tx { conn: self.pool.begin_with("BEGIN IMMEDIATE").await?, turn: Some(turn) }
+                Tx::begin(self.acquire().await?, Some(turn), "BEGIN IMMEDIATE").await
             }
-            Backend::Postgres => Tx { conn: self.pool.begin().await?, turn: None },
-        })
+            Backend::Postgres => Tx::begin(self.acquire().await?, None, "BEGIN").await,
+        }
     }
 
     /// A connection for single-statement writes, which commit by themselves; on SQLite it
@@ -329,7 +292,7 @@ impl Db {
             Backend::Sqlite => Some(self.turn().await?),
             Backend::Postgres => None,
         };
-        Ok(Write { conn: self.pool.acquire().await?, turn })
+        Ok(Write::new(self.acquire().await?, turn))
     }
 
     /// This process's turn to write to SQLite.
@@ -342,17 +305,15 @@ impl Db {
     /// Begins a transaction for reads that must agree with each other. It takes no turn to
     /// write (on SQLite a plain deferred `BEGIN`), so it must not write.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
-        Ok(Tx { conn: self.pool.begin().await?, turn: None })
+        Tx::begin(self.acquire().await?, None, "BEGIN").await
     }
 
     /// A connection for reads outside a transaction.
-    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, DbError> {
-        Ok(self.pool.acquire().await?)
-    }
-
-    /// The pool, for reads outside a transaction.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+    pub async fn acquire(&self) -> Result<Conn, DbError> {
+        match &self.kept {
+            Some(kept) => kept.acquire(&self.pool).await,
+            None => Ok(Conn::pooled(self.pool.acquire().await?)),
+        }
     }
 
     /// The backend behind this pool.
@@ -362,12 +323,15 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&mut *self.acquire().await?).await?;
         Ok(())
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(kept) = &self.kept {
+            kept.close().await;
+        }
         self.pool.close().await;
     }
 }
@@ -469,7 +433,7 @@ mod tests {
         assert_eq!(timestamp(a), "2023-11-14T22:13:20.000000Z");
     }
 
-    async fn count(executor: &mut AnyConnection) -> i64 {
+    async fn count(executor: &mut sqlx::AnyConnection) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(executor).await.expect("counted")
     }
 
@@ -514,6 +478,42 @@ mod tests {
         next.rollback().await.expect("rolled back");
         drop(reader);
         temporary.remove().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_are_kept_between_uses_and_shared_by_more_tasks_than_there_are() {
+        let temporary = TemporarySqlite::open("kept", 2).await;
+        let db = temporary.db.clone();
+        let mut setup = db.begin().await.expect("begins");
+        setup.execute("CREATE TABLE t (n INTEGER NOT NULL)").await.expect("created");
+        setup.commit().await.expect("committed");
+
+        // Twenty tasks on two connections: each waits for one to be given back, never for the
+        // pool's timeout.
+        let tasks: Vec<_> = (0..20_i64)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut conn = db.acquire().await.expect("acquired");
+                    count(&mut conn).await;
+                    drop(conn);
+                    let mut tx = db.begin().await.expect("begins");
+                    sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await.expect("inserted");
+                    tx.commit().await.expect("committed");
+                })
+            })
+            .collect();
+        for task in tasks {
+            tokio::time::timeout(Duration::from_secs(10), task).await.expect("in time").expect("joined");
+        }
+        assert!(db.pool.size() <= 2, "{} connections", db.pool.size());
+        // Given back to the process, not to sqlx's pool (which would ping each one).
+        assert_eq!(db.pool.num_idle(), 0);
+        let mut conn = db.acquire().await.expect("acquired");
+        assert_eq!(count(&mut conn).await, 20);
+        drop(conn);
+        // Closing does not wait for the connections the process keeps.
+        tokio::time::timeout(Duration::from_secs(10), temporary.remove()).await.expect("closed in time");
     }
 
     #[test]

@@ -219,7 +219,9 @@ impl Creation {
 /// Forgets keys older than a day, as payment APIs do.
 pub async fn purge_expired(db: &Db) -> Result<u64, DbError> {
     let cutoff = crate::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::days(1));
-    let result =
-        sqlx::query("DELETE FROM mercato_idempotency WHERE created_at < $1").bind(cutoff).execute(db.pool()).await?;
+    let result = sqlx::query("DELETE FROM mercato_idempotency WHERE created_at < $1")
+        .bind(cutoff)
+        .execute(&mut *db.acquire().await?)
+        .await?;
     Ok(result.rows_affected())
 }

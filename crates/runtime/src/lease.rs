@@ -76,7 +76,7 @@ impl Lease {
         sqlx::query("DELETE FROM mercato_leases WHERE name = $1 AND holder = $2")
             .bind(&self.name)
             .bind(&self.holder)
-            .execute(self.db.pool())
+            .execute(&mut *self.db.acquire().await?)
             .await?;
         Ok(())
     }
@@ -88,7 +88,10 @@ mod tests {
     use crate::db::TemporarySqlite;
 
     async fn lease_rows(db: &Db) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM mercato_leases").fetch_one(db.pool()).await.expect("counted")
+        sqlx::query_scalar("SELECT COUNT(*) FROM mercato_leases")
+            .fetch_one(&mut *db.acquire().await.expect("a connection"))
+            .await
+            .expect("counted")
     }
 
     #[tokio::test]
@@ -104,7 +107,10 @@ mod tests {
 
         // The row vanishes behind a's back: a still trusts its fresh renewal, so it did not
         // ask the database, and b now takes the lease.
-        sqlx::query("DELETE FROM mercato_leases").execute(db.pool()).await.expect("deleted");
+        sqlx::query("DELETE FROM mercato_leases")
+            .execute(&mut *db.acquire().await.expect("a connection"))
+            .await
+            .expect("deleted");
         assert!(a.try_acquire().await.expect("asked"), "a's renewal is fresh");
         assert_eq!(lease_rows(&db).await, 0, "a's trusted renewal wrote nothing");
         assert!(b.try_acquire().await.expect("asked"), "b takes the lease");

@@ -218,7 +218,7 @@ impl<H: EventHandler> Consumer<H> {
     async fn position(&self) -> Result<i64, DbError> {
         let row = sqlx::query("SELECT position FROM mercato_cursors WHERE consumer = $1")
             .bind(&self.name)
-            .fetch_optional(self.env.db.pool())
+            .fetch_optional(&mut *self.env.db.acquire().await?)
             .await?;
         Ok(match row {
             Some(row) => row.try_get("position")?,
@@ -501,7 +501,7 @@ mod tests {
         let applied = applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         assert_eq!(applied, ["e1", "e2", "e3"], "each wanted event once, in order");
         let inbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mercato_inbox WHERE consumer = 'search.products'")
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.acquire().await.expect("a connection"))
             .await
             .expect("counted");
         assert_eq!(inbox, 3);

@@ -124,7 +124,7 @@ impl Outbox {
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(self.db.pool())
+        .fetch_all(&mut *self.db.acquire().await?)
         .await?;
         let scanned_to = match rows.last() {
             Some(row) => Some(row.try_get("seq")?),
@@ -148,8 +148,9 @@ impl Outbox {
 
     /// The position of the newest event (0 when there is none).
     pub async fn head(&self) -> Result<i64, DbError> {
-        let row =
-            sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM mercato_outbox").fetch_one(self.db.pool()).await?;
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM mercato_outbox")
+            .fetch_one(&mut *self.db.acquire().await?)
+            .await?;
         Ok(row.try_get("head")?)
     }
 
@@ -161,7 +162,7 @@ impl Outbox {
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(self.db.pool())
+        .fetch_all(&mut *self.db.acquire().await?)
         .await?;
         rows.iter().map(|r| self.row_to_event(r)).collect()
     }
@@ -171,7 +172,7 @@ impl Outbox {
         sqlx::query("UPDATE mercato_outbox SET published_at = $1 WHERE seq <= $2 AND published_at IS NULL")
             .bind(crate::db::now())
             .bind(upto)
-            .execute(self.db.pool())
+            .execute(&mut *self.db.acquire().await?)
             .await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ pub struct StoredKey {
 /// All keys, oldest first.
 pub async fn all(db: &Db) -> Result<Vec<StoredKey>, DbError> {
     let rows = sqlx::query("SELECT kid, private_pkcs8, public_x FROM signing_keys ORDER BY created_at, kid")
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.acquire().await?)
         .await?;
     rows.iter()
         .map(|r| {
@@ -36,7 +36,7 @@ pub async fn insert(db: &Db, kid: &str, private_pkcs8: &str, public_x: &str) -> 
         .bind(private_pkcs8)
         .bind(public_x)
         .bind(runtime::db::now())
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await?)
         .await?;
     Ok(())
 }

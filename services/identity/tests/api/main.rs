@@ -124,7 +124,10 @@ async fn expired_tokens_and_foreign_keys_are_refused() {
     // Sign with identity's own key, but already expired.
     let db = runtime::db::Db::connect(&app.database_url, 1, &identity::MIGRATIONS).await.expect("db");
     use sqlx::Row as _;
-    let row = sqlx::query("SELECT kid, private_pkcs8 FROM signing_keys").fetch_one(db.pool()).await.expect("key");
+    let row = sqlx::query("SELECT kid, private_pkcs8 FROM signing_keys")
+        .fetch_one(&mut *db.acquire().await.expect("a connection"))
+        .await
+        .expect("key");
     let (kid, der): (String, String) = (row.get("kid"), row.get("private_pkcs8"));
     let der = base64::engine::general_purpose::STANDARD.decode(der).expect("b64");
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -217,7 +217,10 @@ async fn expired_staff_tokens_are_refused() {
     let clerk = app.bootstrap_staff("clerk@example.com", "admin").await;
     let db = runtime::db::Db::connect(&app.database_url, 1, &identity::MIGRATIONS).await.expect("db");
     use sqlx::Row as _;
-    let row = sqlx::query("SELECT kid, private_pkcs8 FROM signing_keys").fetch_one(db.pool()).await.expect("key");
+    let row = sqlx::query("SELECT kid, private_pkcs8 FROM signing_keys")
+        .fetch_one(&mut *db.acquire().await.expect("a connection"))
+        .await
+        .expect("key");
     let (kid, der): (String, String) = (row.get("kid"), row.get("private_pkcs8"));
     db.close().await;
     let der = base64::engine::general_purpose::STANDARD.decode(der).expect("b64");

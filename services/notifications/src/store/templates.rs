@@ -35,7 +35,7 @@ pub async fn seed(db: &Db, name: TemplateName, source: &TemplateSource) -> Resul
     .bind(&source.text)
     .bind(&source.html)
     .bind(runtime::db::now())
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await?)
     .await?;
     Ok(())
 }

@@ -26,7 +26,7 @@ async fn claim(app: &TestApp, key: &str, body: &Value, since: &str) -> String {
     .bind(key)
     .bind(valid.fingerprint())
     .bind(since)
-    .execute(db.pool())
+    .execute(&mut *db.acquire().await.expect("a connection"))
     .await
     .expect("claim written");
     db.close().await;

@@ -97,7 +97,7 @@ impl TestApp {
     pub async fn count(&self, table: &str) -> i64 {
         let db = self.db().await;
         let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.acquire().await.expect("a connection"))
             .await
             .expect("count")
             .try_get("n")
@@ -111,7 +111,7 @@ impl TestApp {
         let db = self.db().await;
         let row = sqlx::query("SELECT status, captured, refunded FROM provider_authorizations WHERE payment_id = $1")
             .bind(payment_id.as_str().expect("id"))
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.acquire().await.expect("a connection"))
             .await
             .expect("query");
         db.close().await;
@@ -126,7 +126,7 @@ impl TestApp {
             ["payments", "provider_authorizations", "provider_operations", "mercato_idempotency", "mercato_outbox"]
         {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
-                .fetch_all(db.pool())
+                .fetch_all(&mut *db.acquire().await.expect("a connection"))
                 .await
                 .expect("dump");
             for row in rows {

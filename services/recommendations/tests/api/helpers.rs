@@ -251,7 +251,10 @@ impl TestApp {
 
     /// How many views are stored.
     pub async fn stored_views(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM views").fetch_one(self.db.pool()).await.expect("count")
+        sqlx::query_scalar("SELECT COUNT(*) FROM views")
+            .fetch_one(&mut *self.db.acquire().await.expect("a connection"))
+            .await
+            .expect("count")
     }
 }
 

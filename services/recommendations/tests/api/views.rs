@@ -86,23 +86,23 @@ async fn stored_views_are_capped_per_visitor_and_pruned_by_age() {
     assert_eq!(pruned, 10);
     assert_eq!(app.stored_views().await, 51);
     let busy: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM views WHERE visitor = 'busy'")
-        .fetch_one(app.db.pool())
+        .fetch_one(&mut *app.db.acquire().await.expect("a connection"))
         .await
         .expect("count");
     assert_eq!(busy, recommendations::learner::VIEWS_PER_VISITOR);
     // The latest are kept.
     let oldest: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM views WHERE visitor = 'busy'")
-        .fetch_one(app.db.pool())
+        .fetch_one(&mut *app.db.acquire().await.expect("a connection"))
         .await
         .expect("min");
     let newest: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM views WHERE visitor = 'busy'")
-        .fetch_one(app.db.pool())
+        .fetch_one(&mut *app.db.acquire().await.expect("a connection"))
         .await
         .expect("max");
     assert_eq!(newest - oldest, 49);
 
     sqlx::query("UPDATE views SET viewed_at = '2000-01-01T00:00:00.000000Z' WHERE visitor = 'quiet'")
-        .execute(app.db.pool())
+        .execute(&mut *app.db.acquire().await.expect("a connection"))
         .await
         .expect("ages a view");
     assert_eq!(recommendations::learner::prune(&app.db).await.expect("prunes"), 1);

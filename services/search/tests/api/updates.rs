@@ -130,14 +130,19 @@ async fn events_reach_search_through_its_subscriptions() {
 async fn the_index_keeps_following_after_the_change_log_is_pruned() {
     let (app, catalog) = spawn_with_catalog().await;
     let db = runtime::db::Db::connect(&app.database_url, 1, &search::MIGRATIONS).await.expect("db");
-    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM search_changes").fetch_one(db.pool()).await.expect("max");
+    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM search_changes")
+        .fetch_one(&mut *db.acquire().await.expect("a connection"))
+        .await
+        .expect("max");
     sqlx::query("UPDATE search_changes SET changed_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(db.pool())
+        .execute(&mut *db.acquire().await.expect("a connection"))
         .await
         .expect("ages the log");
     assert_eq!(search::indexer::prune(&db).await.expect("prunes"), last as u64);
-    let left: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM search_changes").fetch_one(db.pool()).await.expect("count");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_changes")
+        .fetch_one(&mut *db.acquire().await.expect("a connection"))
+        .await
+        .expect("count");
     assert_eq!(left, 0);
 
     // The index follows new changes, also after a rebuild from the pruned log.
