@@ -66,13 +66,6 @@ impl From<sqlx::Error> for DbError {
     }
 }
 
-impl DbError {
-    /// A stored value that does not decode into its domain type (a corrupt or foreign row).
-    pub fn decode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        DbError::Query(sqlx::Error::Decode(Box::new(err)))
-    }
-}
-
 /// `$first, $first+1, …`: `count` placeholders, for an `IN (…)` list.
 ///
 /// Only placeholders are ever formatted into a statement's text; the values are bound.
@@ -113,6 +106,11 @@ pub fn values(shared: usize, per_row: usize, rows: usize) -> String {
 }
 
 impl DbError {
+    /// A stored value that does not decode into its domain type (a corrupt or foreign row).
+    pub fn decode(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        DbError::Query(sqlx::Error::Decode(Box::new(err)))
+    }
+
     /// The problem a request answers with when its database failed: 503 while the database
     /// is unreachable, 409 when a concurrent write won a uniqueness race, else 500. Pure: the
     /// caller logs.
