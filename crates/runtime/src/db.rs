@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection as _, Executor as _};
+use sqlx::{AnyPool, Executor as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -57,6 +57,7 @@ pub enum DbError {
 
 impl From<sqlx::Error> for DbError {
     fn from(err: sqlx::Error) -> Self {
+        connection::note_failure(&err);
         match err {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 DbError::Unavailable(err)
@@ -169,13 +170,9 @@ pub struct Db {
     /// served and woken the moment the turn is free; only other processes (replicas) still
     /// meet SQLite's busy wait.
     write_turn: Arc<Mutex<()>>,
-    /// SQLite's connections between uses (`connection`'s documentation says why); `None` on
-    /// PostgreSQL.
-    kept: Option<Arc<Kept>>,
+    /// The connections between uses (`connection`'s documentation says why).
+    kept: Arc<Kept>,
 }
-
-/// How long a pooled connection may sit idle and still be handed out without a ping.
-const TRUSTED_IDLE: Duration = Duration::from_secs(1);
 
 /// How long a writer waits for its turn, as long as SQLite's own `busy_timeout`.
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -203,18 +200,9 @@ impl Db {
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // sqlx pings every idle connection it hands out: a round trip to PostgreSQL (or to
-            // SQLite's worker thread) per acquire. A connection used within the last second is
-            // alive; only one idle for longer (a server restart may have cut it) is pinged.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for > TRUSTED_IDLE {
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            });
+            // The pool only opens connections: between uses they are kept, and pinged when in
+            // doubt, by `Kept`.
+            .test_before_acquire(false);
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -229,7 +217,7 @@ impl Db {
             });
         }
         let pool = pool_options.connect_with(options).await?;
-        let kept = (backend == Backend::Sqlite).then(|| Arc::new(Kept::new(max_connections.max(1))));
+        let kept = Arc::new(Kept::new(max_connections.max(1), backend == Backend::Postgres));
         let db = Db { pool, backend, write_turn: Arc::new(Mutex::new(())), kept };
         db.migrate(migrations).await?;
         Ok(db)
@@ -308,10 +296,7 @@ impl Db {
 
     /// A connection for reads outside a transaction.
     pub async fn acquire(&self) -> Result<Conn, DbError> {
-        match &self.kept {
-            Some(kept) => kept.acquire(&self.pool).await,
-            None => Ok(Conn::pooled(self.pool.acquire().await?)),
-        }
+        self.kept.acquire(&self.pool).await
     }
 
     /// The backend behind this pool.
@@ -327,9 +312,7 @@ impl Db {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
-        if let Some(kept) = &self.kept {
-            kept.close().await;
-        }
+        self.kept.close().await;
         self.pool.close().await;
     }
 }
@@ -406,6 +389,7 @@ impl TemporarySqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::Connection as _;
 
     #[test]
     fn placeholders_number_on_from_the_first() {
@@ -512,6 +496,57 @@ mod tests {
         drop(conn);
         // Closing does not wait for the connections the process keeps.
         tokio::time::timeout(Duration::from_secs(10), temporary.remove()).await.expect("closed in time");
+    }
+
+    /// The PostgreSQL server process behind `conn`.
+    async fn backend(conn: &mut sqlx::AnyConnection) -> Result<i32, sqlx::Error> {
+        sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(conn).await
+    }
+
+    #[tokio::test]
+    async fn a_postgresql_connection_that_failed_is_replaced_before_its_next_use() {
+        if !crate::testing::backend_is_postgres() {
+            // Only PostgreSQL's connections can be cut from outside; the PostgreSQL suite
+            // (`MERCATO_TEST_BACKEND=postgres`) runs this test.
+            return;
+        }
+        static NO_MIGRATIONS: Migrator = Migrator::DEFAULT;
+        let database = crate::testing::TestDatabase::new("kept").await;
+        let db = Db::connect(&database.url, 1, &Migrations { sqlite: &NO_MIGRATIONS, postgres: &NO_MIGRATIONS })
+            .await
+            .expect("connects");
+        let first = backend(&mut db.acquire().await.expect("acquired")).await.expect("asked");
+        // Kept by the process, not given back to sqlx's pool (which would ping it).
+        assert_eq!((db.pool.size(), db.pool.num_idle()), (1, 0));
+        assert_eq!(backend(&mut db.acquire().await.expect("acquired")).await.expect("asked"), first);
+
+        // The server ends the connection while a request holds it: the request's statement fails.
+        let mut held = db.acquire().await.expect("acquired");
+        let mut admin = sqlx::PgConnection::connect(&database.url).await.expect("PostgreSQL reachable");
+        sqlx::query("SELECT pg_terminate_backend($1)").bind(first).execute(&mut admin).await.expect("terminated");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let alive: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1")
+                .bind(first)
+                .fetch_one(&mut admin)
+                .await
+                .expect("counted");
+            if alive == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the backend did not end");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let failed = sqlx::query("SELECT 1").execute(&mut *held).await.map_err(DbError::from);
+        assert!(failed.is_err(), "a statement on the cut connection fails");
+        drop(held);
+
+        // At once, well within the second an idle connection is trusted for: the next request
+        // gets a live connection, since the failure put the kept one in doubt.
+        let second = backend(&mut db.acquire().await.expect("acquired")).await.expect("asked on a new connection");
+        assert_ne!(second, first);
+        let _ = admin.close().await;
+        db.close().await;
     }
 
     #[test]

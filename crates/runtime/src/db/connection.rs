@@ -1,22 +1,28 @@
 //! The connections [`Db`](super::Db) hands out: a connection, a write transaction, a write.
 //!
-//! sqlx pings every connection as it goes back to its pool, in a task spawned for it: on
-//! SQLite a round trip to the connection's worker thread (two thread wake-ups) for each use of
-//! a connection, which tells nothing, since a SQLite connection is a file handle of this
-//! process that nothing outside can cut. So on SQLite a connection that is given back goes to
-//! this process's own list of [`Kept`] connections, at once and without a ping, and is handed
-//! out from there first; it stays checked out of sqlx's pool. On PostgreSQL a connection goes
-//! back to sqlx's pool, whose ping also finds the connections a server restart cut.
+//! sqlx pings every connection as it goes back to its pool, in a task spawned for it: a round
+//! trip to PostgreSQL, or to a SQLite connection's worker thread (two thread wake-ups), for
+//! every use of a connection. So a connection that is given back goes to this process's own
+//! list of [`Kept`] connections, at once and without a ping, and is handed out from there
+//! first; it stays checked out of sqlx's pool.
+//!
+//! A SQLite connection is a file handle of this process that nothing outside can cut, so it is
+//! never pinged. A PostgreSQL connection can be cut by a server restart, a failover or a proxy,
+//! and is pinged before it is handed out again when it sat idle for over a second, or when some
+//! statement of this process failed in a way that may have broken its connection while this
+//! one was out (see [`note_failure`]): a dead connection is closed, and replaced, instead of
+//! failing a request.
 //!
 //! Transactions are begun and ended by statements on such a connection (`BEGIN`, `COMMIT`),
 //! since a sqlx transaction would own the pool's connection and give it back to the pool.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
+use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Executor as _};
 use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use super::DbError;
@@ -24,10 +30,49 @@ use super::DbError;
 /// How long [`Db::acquire`](super::Db::acquire) waits for a connection, as sqlx's pool does.
 pub(super) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The SQLite connections this process holds between uses (see the module's documentation).
+/// How long a PostgreSQL connection may sit idle and still be handed out without a ping.
+const TRUSTED_IDLE: Duration = Duration::from_secs(1);
+
+/// How long a connection is used before it is closed and replaced, as sqlx's pool does by
+/// default: a server process's caches and memory do not grow for ever.
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// How many statements of this process failed in a way that may have broken their connection.
+/// A connection given back after this moved is pinged before its next use: the failure may
+/// have been its own.
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts `err` if it may have left its connection broken: anything but a statement's own
+/// failure (a constraint, a missing row, a value that does not decode). Counting too much
+/// costs a ping; too little, a request on a dead connection.
+pub(super) fn note_failure(err: &sqlx::Error) {
+    let statement_only = match err {
+        // Class 08 is a connection exception, 57 an operator's intervention (a terminated
+        // backend, a shutdown): the connection is gone with them.
+        sqlx::Error::Database(db) => !db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        sqlx::Error::RowNotFound
+        | sqlx::Error::TypeNotFound { .. }
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::Encode(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed => true,
+        _ => false,
+    };
+    if !statement_only {
+        FAILURES.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The connections this process holds between uses (see the module's documentation).
 #[derive(Debug)]
 pub(super) struct Kept {
     state: Mutex<KeptState>,
+    /// Whether a kept connection can be cut from outside (PostgreSQL) and so is pinged
+    /// before reuse when in doubt.
+    may_be_cut: bool,
     /// One permit per connection the pool may open: whoever holds one finds a kept connection
     /// or room in the pool for a new one, so nobody waits on a pool whose connections are all
     /// kept here.
@@ -36,16 +81,27 @@ pub(super) struct Kept {
 
 #[derive(Debug)]
 struct KeptState {
-    idle: Vec<PoolConnection<Any>>,
+    idle: Vec<Idle>,
     /// Once closing, connections go back to the pool, which waits for them all.
     closing: bool,
 }
 
+/// A kept connection.
+#[derive(Debug)]
+struct Idle {
+    conn: PoolConnection<Any>,
+    opened: Instant,
+    since: Instant,
+    /// A statement failed somewhere in the process while it was out (see [`note_failure`]).
+    in_doubt: bool,
+}
+
 impl Kept {
-    /// Room for `max_connections`, as many as the pool's.
-    pub(super) fn new(max_connections: u32) -> Self {
+    /// Room for `max_connections`, as many as the pool's; `may_be_cut` on PostgreSQL.
+    pub(super) fn new(max_connections: u32, may_be_cut: bool) -> Self {
         Kept {
             state: Mutex::new(KeptState { idle: Vec::new(), closing: false }),
+            may_be_cut,
             permits: Arc::new(Semaphore::new(max_connections as usize)),
         }
     }
@@ -56,12 +112,22 @@ impl Kept {
             .await
             .map_err(|_| DbError::Unavailable(sqlx::Error::PoolTimedOut))?
             .map_err(|_| DbError::Unavailable(sqlx::Error::PoolClosed))?;
-        let idle = self.lock().idle.pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => pool.acquire().await?,
+        let (conn, opened) = loop {
+            let Some(idle) = self.lock().idle.pop() else { break (pool.acquire().await?, Instant::now()) };
+            let mut conn = idle.conn;
+            if !self.may_be_cut || (!idle.in_doubt && idle.since.elapsed() <= TRUSTED_IDLE) {
+                break (conn, idle.opened);
+            }
+            match tokio::time::timeout(ACQUIRE_TIMEOUT, conn.ping()).await {
+                Ok(Ok(())) => break (conn, idle.opened),
+                _ => {
+                    tracing::info!("a kept database connection did not answer a ping; replacing it");
+                    conn.close_on_drop();
+                }
+            }
         };
-        Ok(Conn { conn: Some(conn), kept: Some((self.clone(), permit)) })
+        let failures = FAILURES.load(Ordering::Relaxed);
+        Ok(Conn { conn: Some(conn), kept: self.clone(), _permit: permit, opened, failures })
     }
 
     /// Closes the kept connections; from now on connections go back to the pool.
@@ -72,16 +138,17 @@ impl Kept {
             std::mem::take(&mut state.idle)
         };
         self.permits.close();
-        for conn in idle {
-            let _ = conn.close().await;
+        for idle in idle {
+            let _ = idle.conn.close().await;
         }
     }
 
-    fn give_back(&self, conn: PoolConnection<Any>) {
+    fn give_back(&self, conn: PoolConnection<Any>, opened: Instant, in_doubt: bool) {
         let mut state = self.lock();
-        if !state.closing {
-            // The most recently used first: its pages are the warmest.
-            state.idle.push(conn);
+        // Past its lifetime it goes back to sqlx's pool, which closes it.
+        if !state.closing && opened.elapsed() < MAX_LIFETIME {
+            // The most recently used first: its pages (or its server process) are the warmest.
+            state.idle.push(Idle { conn, opened, since: Instant::now(), in_doubt });
         }
     }
 
@@ -94,16 +161,17 @@ impl Kept {
 /// A connection for statements outside a transaction (`&mut *conn`); dropping it gives it back.
 pub struct Conn {
     conn: Option<PoolConnection<Any>>,
-    /// Where it goes back on SQLite, and the permit it holds until then.
-    kept: Option<(Arc<Kept>, OwnedSemaphorePermit)>,
+    /// Where it goes back.
+    kept: Arc<Kept>,
+    /// Held until it is back (a field is dropped after `drop` ran).
+    _permit: OwnedSemaphorePermit,
+    /// When the connection was opened.
+    opened: Instant,
+    /// [`FAILURES`] when it was handed out.
+    failures: u64,
 }
 
 impl Conn {
-    /// A connection of sqlx's pool that goes back to it (PostgreSQL).
-    pub(super) fn pooled(conn: PoolConnection<Any>) -> Self {
-        Conn { conn: Some(conn), kept: None }
-    }
-
     /// Closes the connection instead of giving it back: its state is unknown.
     fn discard(mut self) {
         if let Some(mut conn) = self.conn.take() {
@@ -114,9 +182,8 @@ impl Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        // The permit (a field) is released after this: the connection is back by then.
-        if let (Some(conn), Some((kept, _))) = (self.conn.take(), &self.kept) {
-            kept.give_back(conn);
+        if let Some(conn) = self.conn.take() {
+            self.kept.give_back(conn, self.opened, FAILURES.load(Ordering::Relaxed) != self.failures);
         }
     }
 }
@@ -136,7 +203,7 @@ impl DerefMut for Conn {
 
 impl std::fmt::Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn").field("kept", &self.kept.is_some()).finish_non_exhaustive()
+        f.debug_struct("Conn").field("opened", &self.opened).finish_non_exhaustive()
     }
 }
 
