@@ -113,7 +113,9 @@ impl Kept {
             .map_err(|_| DbError::Unavailable(sqlx::Error::PoolTimedOut))?
             .map_err(|_| DbError::Unavailable(sqlx::Error::PoolClosed))?;
         let (conn, opened) = loop {
-            let Some(idle) = self.lock().idle.pop() else { break (pool.acquire().await?, Instant::now()) };
+            // Popped in a statement of its own: the lock is released before any await.
+            let popped = self.lock().idle.pop();
+            let Some(idle) = popped else { break (pool.acquire().await?, Instant::now()) };
             let mut conn = idle.conn;
             if !self.may_be_cut || (!idle.in_doubt && idle.since.elapsed() <= TRUSTED_IDLE) {
                 break (conn, idle.opened);
