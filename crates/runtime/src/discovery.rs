@@ -55,19 +55,45 @@ pub struct Endpoint {
     pub id: String,
     /// `http://host:port`.
     pub base_url: String,
+    /// `base_url` parsed once, so that a call only sets its path on a copy.
+    url: reqwest::Url,
 }
+
+impl Endpoint {
+    /// The endpoint `id` at `base_url`; `None` when that is not a URL.
+    pub fn new(id: impl Into<String>, base_url: impl Into<String>) -> Option<Self> {
+        let base_url = base_url.into();
+        let url = reqwest::Url::parse(&base_url).ok()?;
+        Some(Self { id: id.into(), base_url, url })
+    }
+
+    /// The URL of `path_and_query` (`/v1/quotes`, `/v1/products?limit=5`) at this endpoint.
+    pub fn url(&self, path_and_query: &str) -> reqwest::Url {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path_and_query, None),
+        };
+        let mut url = self.url.clone();
+        url.set_path(path);
+        url.set_query(query);
+        url
+    }
+}
+
+/// Each service's endpoints, shared with every call that reads them.
+type Table = HashMap<String, Arc<[Endpoint]>>;
 
 #[derive(Debug)]
 enum Source {
     Registry(String),
-    Static(BTreeMap<String, String>),
+    Static(Table),
 }
 
 #[derive(Debug)]
 struct Inner {
     source: Source,
     http: reqwest::Client,
-    table: RwLock<(u64, HashMap<String, Vec<Endpoint>>)>,
+    table: RwLock<(u64, Table)>,
 }
 
 /// The service's view of where everything else runs.
@@ -87,25 +113,30 @@ impl Discovery {
         Self::with(Source::Registry(url.trim_end_matches('/').to_owned()), http)
     }
 
-    /// Fixed upstreams (`name → base url`).
+    /// Fixed upstreams (`name → base url`); one whose url does not parse has no endpoint
+    /// (settings reject those before this is called).
     pub fn fixed(upstreams: BTreeMap<String, String>, http: reqwest::Client) -> Self {
-        Self::with(Source::Static(upstreams), http)
+        let table = upstreams
+            .into_iter()
+            .filter_map(|(name, url)| {
+                let endpoint = Endpoint::new(name.clone(), url)?;
+                Some((name, Arc::from([endpoint])))
+            })
+            .collect();
+        Self::with(Source::Static(table), http)
     }
 
     fn with(source: Source, http: reqwest::Client) -> Self {
         Self { inner: Arc::new(Inner { source, http, table: RwLock::new((0, HashMap::new())) }) }
     }
 
-    /// Healthy endpoints of `service`.
-    pub fn endpoints(&self, service: &str) -> Vec<Endpoint> {
+    /// Healthy endpoints of `service` (shared, not copied: every call asks).
+    pub fn endpoints(&self, service: &str) -> Arc<[Endpoint]> {
         match &self.inner.source {
-            Source::Static(map) => map
-                .get(service)
-                .map(|url| vec![Endpoint { id: service.to_owned(), base_url: url.clone() }])
-                .unwrap_or_default(),
+            Source::Static(map) => map.get(service).cloned().unwrap_or_else(|| Arc::from([])),
             Source::Registry(_) => {
                 let table = self.inner.table.read().unwrap_or_else(|p| p.into_inner());
-                table.1.get(service).cloned().unwrap_or_default()
+                table.1.get(service).cloned().unwrap_or_else(|| Arc::from([]))
             }
         }
     }
@@ -113,10 +144,13 @@ impl Discovery {
     fn apply(&self, snapshot: RegistrySnapshot) {
         let mut map: HashMap<String, Vec<Endpoint>> = HashMap::new();
         for instance in snapshot.instances.into_iter().filter(|i| i.healthy) {
-            map.entry(instance.service)
-                .or_default()
-                .push(Endpoint { id: instance.id, base_url: format!("http://{}", instance.addr) });
+            let Some(endpoint) = Endpoint::new(instance.id, format!("http://{}", instance.addr)) else {
+                tracing::warn!(service = %instance.service, addr = %instance.addr, "registry listed an address that is not one; skipped");
+                continue;
+            };
+            map.entry(instance.service).or_default().push(endpoint);
         }
+        let map = map.into_iter().map(|(service, endpoints)| (service, Arc::from(endpoints))).collect();
         let mut table = self.inner.table.write().unwrap_or_else(|p| p.into_inner());
         *table = (snapshot.version, map);
     }
@@ -199,5 +233,35 @@ impl Discovery {
             .and_then(reqwest::Response::error_for_status)
             .map_err(RegistryError)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_url_is_the_endpoint_with_the_path_and_query() {
+        let endpoint = Endpoint::new("catalog-1", "http://127.0.0.1:4001").expect("a url");
+        assert_eq!(endpoint.url("/v1/products").as_str(), "http://127.0.0.1:4001/v1/products");
+        assert_eq!(
+            endpoint.url("/v1/search?q=red%20shirt&in_stock=true").as_str(),
+            "http://127.0.0.1:4001/v1/search?q=red%20shirt&in_stock=true"
+        );
+        // A path is only ever a path: it cannot name another host.
+        assert_eq!(endpoint.url("//evil.example/x").host_str(), Some("127.0.0.1"));
+        assert!(Endpoint::new("x", "not a url").is_none());
+    }
+
+    #[test]
+    fn fixed_upstreams_are_shared_endpoints() {
+        let http = reqwest::Client::new();
+        let upstreams = BTreeMap::from([("catalog".to_owned(), "http://catalog:8080".to_owned())]);
+        let discovery = Discovery::fixed(upstreams, http);
+        let endpoints = discovery.endpoints("catalog");
+        assert_eq!(endpoints.len(), 1);
+        assert_eq!(endpoints[0].id, "catalog");
+        assert!(Arc::ptr_eq(&endpoints, &discovery.endpoints("catalog")));
+        assert!(discovery.endpoints("search").is_empty());
     }
 }

@@ -4,18 +4,26 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-/// A value that must never be printed: `Debug` and `Display` show `***`.
+/// A value that must never be printed: `Debug` and `Display` show `***`. Shared, not
+/// copied, when cloned: services' states hold credentials and are cloned per request.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
+#[serde(from = "String")]
+pub struct Secret(Arc<str>);
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value.into())
+    }
+}
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(value.into().into())
     }
     /// The secret itself; call only where it is used, never to log it.
     pub fn expose(&self) -> &str {
@@ -166,7 +174,11 @@ impl Settings {
             let (name, url) = pair
                 .split_once('=')
                 .ok_or_else(|| SettingsError::Value(format!("upstream `{pair}` is not `name=url`")))?;
-            map.insert(name.trim().to_owned(), url.trim().trim_end_matches('/').to_owned());
+            let url = url.trim().trim_end_matches('/');
+            if !matches!(reqwest::Url::parse(url), Ok(parsed) if matches!(parsed.scheme(), "http" | "https")) {
+                return Err(SettingsError::Value(format!("upstream `{}`: `{url}` is not an http(s) URL", name.trim())));
+            }
+            map.insert(name.trim().to_owned(), url.to_owned());
         }
         Ok(map)
     }
@@ -190,7 +202,9 @@ mod tests {
         let map = s.upstream_map().expect("valid");
         assert_eq!(map["catalog"], "http://c:80");
         assert_eq!(map["inventory"], "http://i:80");
-        let bad = Settings { upstreams: "catalog".into(), ..Settings::default() };
-        assert!(bad.upstream_map().is_err());
+        for bad in ["catalog", "catalog=c:80", "catalog=ftp://c", "catalog=http://"] {
+            let bad = Settings { upstreams: bad.into(), ..Settings::default() };
+            assert!(bad.upstream_map().is_err(), "{}", bad.upstreams);
+        }
     }
 }

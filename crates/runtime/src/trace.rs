@@ -1,7 +1,7 @@
 //! W3C trace context (`traceparent`) and the per-request context that carries it, the
 //! request id and the deadline from the server side of a call to the client side.
 
-use std::fmt::Write as _;
+use std::fmt;
 use std::time::Instant;
 
 /// A parsed `traceparent`: which trace this work belongs to, and the span that caused it.
@@ -21,11 +21,34 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes `bytes` as lower-case hex into `out`, which is twice as long.
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_DIGITS[usize::from(b >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(b & 0xf)];
+    }
+}
+
+/// An id printed as lower-case hex without building a string first, as every request's span
+/// prints two. Only this module makes them, of 8 or 16 bytes.
+#[derive(Clone, Copy)]
+pub struct Hex<const N: usize>([u8; N]);
+
+impl<const N: usize> fmt::Display for Hex<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 32];
+        let out = &mut buf[..N * 2];
+        hex_into(&self.0, out);
+        f.write_str(std::str::from_utf8(out).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl<const N: usize> fmt::Debug for Hex<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -68,19 +91,30 @@ impl TraceContext {
         Self { span_id: random_bytes::<8>(), ..*self }
     }
 
-    /// The header value.
+    /// The header value: `00-{trace id}-{span id}-{flags}`.
     pub fn to_header(&self) -> String {
-        format!("00-{}-{}-{}", hex(&self.trace_id), hex(&self.span_id), if self.sampled { "01" } else { "00" })
+        String::from_utf8_lossy(&self.header_bytes()).into_owned()
+    }
+
+    /// The header value's bytes, without allocating.
+    pub(crate) fn header_bytes(&self) -> [u8; 55] {
+        let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        hex_into(&self.trace_id, &mut out[3..35]);
+        hex_into(&self.span_id, &mut out[36..52]);
+        if self.sampled {
+            out[54] = b'1';
+        }
+        out
     }
 
     /// The trace id as 32 hex digits, as logs print it.
-    pub fn trace_id(&self) -> String {
-        hex(&self.trace_id)
+    pub fn trace_id(&self) -> Hex<16> {
+        Hex(self.trace_id)
     }
 
     /// The span id as 16 hex digits.
-    pub fn span_id(&self) -> String {
-        hex(&self.span_id)
+    pub fn span_id(&self) -> Hex<8> {
+        Hex(self.span_id)
     }
 }
 
@@ -121,8 +155,8 @@ mod tests {
         let parsed = TraceContext::parse(&root.to_header()).expect("own header parses");
         assert_eq!(parsed, root);
         let child = root.child();
-        assert_eq!(child.trace_id(), root.trace_id());
-        assert_ne!(child.span_id(), root.span_id());
+        assert_eq!(child.trace_id().to_string(), root.trace_id().to_string());
+        assert_ne!(child.span_id().to_string(), root.span_id().to_string());
     }
 
     #[test]
@@ -139,6 +173,8 @@ mod tests {
             assert!(TraceContext::parse(bad).is_none(), "{bad}");
         }
         let ok = TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").expect("spec example");
-        assert_eq!(ok.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(ok.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(ok.span_id().to_string(), "00f067aa0ba902b7");
+        assert_eq!(ok.to_header(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     }
 }

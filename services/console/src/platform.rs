@@ -149,11 +149,10 @@ impl Watcher {
         {
             return view.clone();
         }
-        let targets: Vec<(String, runtime::discovery::Endpoint)> = self
-            .services
-            .iter()
-            .flat_map(|service| self.discovery.endpoints(service).into_iter().map(move |e| (service.clone(), e)))
-            .collect();
+        let mut targets: Vec<(String, runtime::discovery::Endpoint)> = Vec::new();
+        for service in self.services.iter() {
+            targets.extend(self.discovery.endpoints(service).iter().map(|e| (service.clone(), e.clone())));
+        }
         let fetched =
             futures::future::join_all(targets.iter().map(|(_, endpoint)| self.scrape(&endpoint.base_url))).await;
         let mut services: BTreeMap<&str, Vec<InstanceView>> = BTreeMap::new();
@@ -432,7 +431,7 @@ outbox_lag_seconds 3
 
     #[test]
     fn an_instance_without_a_previous_scrape_shows_dashes() {
-        let endpoint = runtime::discovery::Endpoint { id: "catalog-1".into(), base_url: "http://127.0.0.1:1".into() };
+        let endpoint = runtime::discovery::Endpoint::new("catalog-1", "http://127.0.0.1:1").expect("a url");
         let latest = scrape(Instant::now(), r#"client_circuit_state{dependency="x"} 1"#);
         let view = instance_view(&endpoint, "ready", None, Some(&latest));
         assert_eq!(view.request_rate, None);

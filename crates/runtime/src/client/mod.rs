@@ -225,6 +225,71 @@ struct Dependency {
     /// Retry tokens ×1000: each first attempt earns 100, each retry costs 1000, so retries stay
     /// under ~10 % of traffic (plus a small reserve) however bad things get.
     retry_tokens: AtomicI64,
+    /// Its metrics' handles, looked up once rather than by name and labels on every call.
+    metrics: CallMetrics,
+}
+
+/// A dependency's metric handles.
+#[derive(Debug)]
+struct CallMetrics {
+    duration: metrics::Histogram,
+    retries: metrics::Counter,
+    service: String,
+    /// `client_requests_total` by outcome.
+    outcomes: Mutex<HashMap<CallOutcome, metrics::Counter>>,
+}
+
+/// How a call ended, as `client_requests_total` labels it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum CallOutcome {
+    Status(StatusCode),
+    NoInstance,
+    CircuitOpen,
+    Timeout,
+    Error,
+}
+
+impl CallOutcome {
+    fn of(result: &Result<Reply, ClientError>) -> Self {
+        match result {
+            Ok(reply) => Self::Status(reply.status),
+            Err(ClientError::NoInstance { .. }) => Self::NoInstance,
+            Err(ClientError::CircuitOpen { .. }) => Self::CircuitOpen,
+            Err(ClientError::Timeout { .. }) => Self::Timeout,
+            Err(_) => Self::Error,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Self::Status(status) => status.as_str().to_owned(),
+            Self::NoInstance => "no_instance".into(),
+            Self::CircuitOpen => "circuit_open".into(),
+            Self::Timeout => "timeout".into(),
+            Self::Error => "error".into(),
+        }
+    }
+}
+
+impl CallMetrics {
+    fn new(service: &str) -> Self {
+        Self {
+            duration: metrics::histogram!("client_request_duration_seconds", "dependency" => service.to_owned()),
+            retries: metrics::counter!("client_retries_total", "dependency" => service.to_owned()),
+            service: service.to_owned(),
+            outcomes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn count(&self, outcome: CallOutcome) {
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        outcomes
+            .entry(outcome)
+            .or_insert_with(|| {
+                metrics::counter!("client_requests_total", "dependency" => self.service.clone(), "outcome" => outcome.label())
+            })
+            .increment(1);
+    }
 }
 
 const RETRY_TOKEN_CAP: i64 = 10_000;
@@ -240,23 +305,24 @@ impl Dependency {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| (t >= 1000).then_some(t - 1000))
             .is_ok()
     }
-    fn pick(&self, endpoints: &[Endpoint], tried: &[String], eject_for: Duration) -> Option<Endpoint> {
-        let now = Instant::now();
-        let ejected = {
-            let mut map = self.ejected.lock().unwrap_or_else(|p| p.into_inner());
-            map.retain(|_, at| now.duration_since(*at) < eject_for);
-            map.keys().cloned().collect::<Vec<_>>()
-        };
+    /// The next endpoint in turn that this call has not tried and that has not just refused a
+    /// connection; failing that one not tried; failing that any.
+    fn pick<'e>(&self, endpoints: &'e [Endpoint], tried: &[String], eject_for: Duration) -> Option<&'e Endpoint> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = endpoints.len();
-        let candidates = (0..n).map(|i| &endpoints[(start + i) % n]);
-        let fresh: Vec<&Endpoint> = candidates.filter(|e| !tried.contains(&e.id)).collect();
-        fresh
-            .iter()
-            .find(|e| !ejected.contains(&e.id))
-            .or_else(|| fresh.first())
-            .map(|e| (*e).clone())
-            .or_else(|| endpoints.get(start % n.max(1)).cloned())
+        let mut fresh = (0..n).map(|i| &endpoints[(start + i) % n]).filter(|e| !tried.contains(&e.id));
+        let first_fresh = fresh.next();
+        let mut ejected = self.ejected.lock().unwrap_or_else(|p| p.into_inner());
+        if !ejected.is_empty() {
+            let now = Instant::now();
+            ejected.retain(|_, at| now.duration_since(*at) < eject_for);
+        }
+        first_fresh
+            .into_iter()
+            .chain(fresh)
+            .find(|e| !ejected.contains_key(&e.id))
+            .or(first_fresh)
+            .or_else(|| endpoints.get(start % n.max(1)))
     }
     fn eject(&self, id: &str) {
         self.ejected.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_owned(), Instant::now());
@@ -312,17 +378,19 @@ impl ServiceClient {
 
     fn dependency(&self, service: &str) -> Arc<Dependency> {
         let mut deps = self.inner.deps.lock().unwrap_or_else(|p| p.into_inner());
-        deps.entry(service.to_owned())
-            .or_insert_with(|| {
-                Arc::new(Dependency {
-                    breaker: Breaker::new(service, self.inner.policy.breaker),
-                    bulkhead: Arc::new(Semaphore::new(self.inner.policy.max_in_flight)),
-                    next: AtomicUsize::new(fastrand::usize(..)),
-                    ejected: Mutex::new(HashMap::new()),
-                    retry_tokens: AtomicI64::new(RETRY_TOKEN_CAP),
-                })
-            })
-            .clone()
+        if let Some(dep) = deps.get(service) {
+            return dep.clone();
+        }
+        let dep = Arc::new(Dependency {
+            breaker: Breaker::new(service, self.inner.policy.breaker),
+            bulkhead: Arc::new(Semaphore::new(self.inner.policy.max_in_flight)),
+            next: AtomicUsize::new(fastrand::usize(..)),
+            ejected: Mutex::new(HashMap::new()),
+            retry_tokens: AtomicI64::new(RETRY_TOKEN_CAP),
+            metrics: CallMetrics::new(service),
+        });
+        deps.insert(service.to_owned(), dep.clone());
+        dep
     }
 
     /// The breaker state of `service`, for dashboards and tests.
@@ -359,21 +427,12 @@ impl ServiceClient {
             if attempt >= self.inner.policy.max_attempts || remaining < Duration::from_millis(5) || !dep.spend() {
                 break last.ok_or(err);
             }
-            metrics::counter!("client_retries_total", "dependency" => service.to_owned()).increment(1);
+            dep.metrics.retries.increment(1);
             let cap = (10u64 << attempt).min(remaining.as_millis() as u64 / 4);
             tokio::time::sleep(Duration::from_millis(fastrand::u64(0..=cap.max(1)))).await;
         };
-        let outcome = match &result {
-            Ok(reply) => reply.status.as_str().to_owned(),
-            Err(ClientError::NoInstance { .. }) => "no_instance".into(),
-            Err(ClientError::CircuitOpen { .. }) => "circuit_open".into(),
-            Err(ClientError::Timeout { .. }) => "timeout".into(),
-            Err(_) => "error".into(),
-        };
-        metrics::histogram!("client_request_duration_seconds", "dependency" => service.to_owned())
-            .record(started.elapsed().as_secs_f64());
-        metrics::counter!("client_requests_total", "dependency" => service.to_owned(), "outcome" => outcome)
-            .increment(1);
+        dep.metrics.duration.record(started.elapsed().as_secs_f64());
+        dep.metrics.count(CallOutcome::of(&result));
         result
     }
 
@@ -400,8 +459,10 @@ impl ServiceClient {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let trace = ctx.map_or_else(TraceContext::new_root, |c| c.trace.child());
         let mut headers = call.headers.clone();
-        insert(&mut headers, "traceparent", &trace.to_header());
-        insert(&mut headers, DEADLINE_HEADER, &remaining.as_millis().to_string());
+        if let Ok(value) = HeaderValue::from_bytes(&trace.header_bytes()) {
+            headers.insert(HeaderName::from_static("traceparent"), value);
+        }
+        headers.insert(HeaderName::from_static(DEADLINE_HEADER), HeaderValue::from(remaining.as_millis() as u64));
         if let Some(ctx) = ctx {
             insert(&mut headers, REQUEST_ID_HEADER, &ctx.request_id);
         }
@@ -413,19 +474,19 @@ impl ServiceClient {
         let request = self
             .inner
             .http
-            .request(call.method.clone(), format!("{}{}", endpoint.base_url, call.path))
+            .request(call.method.clone(), endpoint.url(&call.path))
             .headers(headers)
             .body(call.body.clone())
             .timeout(remaining);
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(response) => response,
-            Err(err) => return self.failed(service, dep, &endpoint, call, err),
+            Err(err) => return self.failed(service, dep, endpoint, call, err),
         };
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(err) => return self.failed(service, dep, &endpoint, call, err),
+            Err(err) => return self.failed(service, dep, endpoint, call, err),
         };
         let reply = Reply { status, headers, body, instance: endpoint.id.clone() };
         if status.is_server_error() {
@@ -468,5 +529,51 @@ impl ServiceClient {
 fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         headers.insert(HeaderName::from_static(name), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dependency() -> Dependency {
+        Dependency {
+            breaker: Breaker::new("catalog", BreakerPolicy::default()),
+            bulkhead: Arc::new(Semaphore::new(1)),
+            next: AtomicUsize::new(0),
+            ejected: Mutex::new(HashMap::new()),
+            retry_tokens: AtomicI64::new(RETRY_TOKEN_CAP),
+            metrics: CallMetrics::new("catalog"),
+        }
+    }
+
+    fn endpoints(ids: &[&str]) -> Vec<Endpoint> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| Endpoint::new(*id, format!("http://127.0.0.1:{}", 4000 + i)).expect("url"))
+            .collect()
+    }
+
+    fn pick(dep: &Dependency, endpoints: &[Endpoint], tried: &[&str]) -> String {
+        let tried: Vec<String> = tried.iter().map(|t| (*t).to_owned()).collect();
+        dep.pick(endpoints, &tried, Duration::from_secs(60)).expect("an endpoint").id.clone()
+    }
+
+    #[test]
+    fn picks_take_turns_and_skip_the_tried_and_the_ejected() {
+        let dep = dependency();
+        let all = endpoints(&["a", "b", "c"]);
+        assert_eq!([pick(&dep, &all, &[]), pick(&dep, &all, &[]), pick(&dep, &all, &[])], ["a", "b", "c"]);
+        // A retry goes to one not tried yet.
+        assert_eq!(pick(&dep, &all, &["a", "b"]), "c");
+        // One that just refused a connection is skipped while another is fresh…
+        dep.eject("b");
+        dep.next.store(1, Ordering::Relaxed);
+        assert_eq!(pick(&dep, &all, &[]), "c");
+        // …and still chosen when it is the only one not tried.
+        assert_eq!(pick(&dep, &all, &["a", "c"]), "b");
+        // With every one tried, some instance is better than none.
+        assert!(!pick(&dep, &all, &["a", "b", "c"]).is_empty());
+        assert!(dep.pick(&[], &[], Duration::from_secs(60)).is_none());
     }
 }

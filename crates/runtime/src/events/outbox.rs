@@ -29,14 +29,15 @@ pub struct Scan {
 #[derive(Clone, Debug)]
 pub struct Outbox {
     db: Db,
-    source: String,
+    /// Shared: an outbox is part of its service's state, which is cloned per request.
+    source: Arc<str>,
     appended: Arc<Notify>,
 }
 
 impl Outbox {
     /// The outbox of `service` in its database.
     pub fn new(db: Db, service: &str) -> Self {
-        Self { db, source: format!("/mercato/{service}"), appended: Arc::new(Notify::new()) }
+        Self { db, source: format!("/mercato/{service}").into(), appended: Arc::new(Notify::new()) }
     }
 
     /// Writes `event` inside `tx`; it is published only if `tx` commits.
@@ -103,7 +104,7 @@ impl Outbox {
         Ok(Event {
             specversion: "1.0".into(),
             id: row.try_get("event_id")?,
-            source: self.source.clone(),
+            source: self.source.to_string(),
             event_type: row.try_get("event_type")?,
             subject: row.try_get("subject")?,
             time: row.try_get("occurred_at")?,

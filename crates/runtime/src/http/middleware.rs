@@ -1,10 +1,11 @@
 //! What every request passes through: request id, trace context, deadline, span, metrics.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument as _;
@@ -81,34 +82,82 @@ pub(crate) async fn context(State(observe): State<Arc<Observe>>, req: Request, n
 
 /// Inner (route) layer: request count and latency per route, method and status.
 pub(crate) async fn metrics(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
-    let route = matched.map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let route = matched.as_ref().map_or("unmatched", |m| m.as_str());
+    let handles = RouteMetrics::of(route, req.method());
     let started = Instant::now();
-    let in_flight = InFlight::enter(route.clone());
+    let in_flight = InFlight::enter(handles.clone());
     let response = next.run(req).await;
     drop(in_flight);
-    let status = response.status().as_u16().to_string();
-    metrics::histogram!("http_server_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
-        .record(started.elapsed().as_secs_f64());
-    metrics::counter!("http_server_requests_total", "route" => route, "method" => method, "status" => status)
-        .increment(1);
+    handles.duration.record(started.elapsed().as_secs_f64());
+    handles.count(response.status());
     response
+}
+
+/// One route and method's metric handles, made on its first request: looking a metric up by
+/// name and labels costs allocations and hashing that every request would otherwise pay.
+#[derive(Debug)]
+struct RouteMetrics {
+    route: String,
+    method: String,
+    in_flight: metrics::Gauge,
+    duration: metrics::Histogram,
+    statuses: Mutex<HashMap<StatusCode, metrics::Counter>>,
+}
+
+/// Handles by route, then method.
+type Routes = HashMap<String, Vec<(Method, Arc<RouteMetrics>)>>;
+
+/// Every route's handles. Process-wide, as the recorder is.
+static ROUTES: LazyLock<RwLock<Routes>> = LazyLock::new(Default::default);
+
+impl RouteMetrics {
+    fn of(route: &str, method: &Method) -> Arc<RouteMetrics> {
+        let find =
+            |routes: &Routes| routes.get(route)?.iter().find(|(m, _)| m == method).map(|(_, handles)| handles.clone());
+        if let Some(handles) = find(&ROUTES.read().unwrap_or_else(|p| p.into_inner())) {
+            return handles;
+        }
+        let mut routes = ROUTES.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(handles) = find(&routes) {
+            return handles;
+        }
+        let (route, method_name) = (route.to_owned(), method.as_str().to_owned());
+        let handles = Arc::new(RouteMetrics {
+            in_flight: metrics::gauge!("http_server_requests_in_flight", "route" => route.clone()),
+            duration: metrics::histogram!("http_server_request_duration_seconds", "route" => route.clone(), "method" => method_name.clone()),
+            route: route.clone(),
+            method: method_name,
+            statuses: Mutex::new(HashMap::new()),
+        });
+        routes.entry(route).or_default().push((method.clone(), handles.clone()));
+        handles
+    }
+
+    fn count(&self, status: StatusCode) {
+        let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        statuses
+            .entry(status)
+            .or_insert_with(|| {
+                metrics::counter!("http_server_requests_total", "route" => self.route.clone(), "method" => self.method.clone(), "status" => status.as_str().to_owned())
+            })
+            .increment(1);
+    }
 }
 
 /// Counts a request in `http_server_requests_in_flight` until dropped, also when the client
 /// goes away and the handler's future is cancelled.
-struct InFlight(String);
+struct InFlight(Arc<RouteMetrics>);
 
 impl InFlight {
-    fn enter(route: String) -> Self {
-        metrics::gauge!("http_server_requests_in_flight", "route" => route.clone()).increment(1.0);
-        Self(route)
+    fn enter(handles: Arc<RouteMetrics>) -> Self {
+        handles.in_flight.increment(1.0);
+        Self(handles)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        metrics::gauge!("http_server_requests_in_flight", "route" => std::mem::take(&mut self.0)).decrement(1.0);
+        self.0.in_flight.decrement(1.0);
     }
 }
 
