@@ -67,14 +67,18 @@ impl Endpoint {
         Some(Self { id: id.into(), base_url, url })
     }
 
-    /// The URL of `path_and_query` (`/v1/quotes`, `/v1/products?limit=5`) at this endpoint.
+    /// The URL of `path_and_query` (`/v1/quotes`, `/v1/products?limit=5`) at this endpoint,
+    /// below the base URL's own path if it has one (an upstream behind a path prefix).
     pub fn url(&self, path_and_query: &str) -> reqwest::Url {
         let (path, query) = match path_and_query.split_once('?') {
             Some((path, query)) => (path, Some(query)),
             None => (path_and_query, None),
         };
         let mut url = self.url.clone();
-        url.set_path(path);
+        match self.url.path().trim_end_matches('/') {
+            "" => url.set_path(path),
+            prefix => url.set_path(&format!("{prefix}{path}")),
+        }
         url.set_query(query);
         url
     }
@@ -250,11 +254,14 @@ mod tests {
         );
         // A path is only ever a path: it cannot name another host.
         assert_eq!(endpoint.url("//evil.example/x").host_str(), Some("127.0.0.1"));
+        let prefixed = Endpoint::new("catalog", "http://ingress:8080/shop").expect("a url");
+        assert_eq!(prefixed.url("/v1/products?limit=5").as_str(), "http://ingress:8080/shop/v1/products?limit=5");
         assert!(Endpoint::new("x", "not a url").is_none());
     }
 
     #[test]
     fn fixed_upstreams_are_shared_endpoints() {
+        crate::init_process();
         let http = reqwest::Client::new();
         let upstreams = BTreeMap::from([("catalog".to_owned(), "http://catalog:8080".to_owned())]);
         let discovery = Discovery::fixed(upstreams, http);
